@@ -1,0 +1,82 @@
+"""Merge near-equal times as R's ``survival`` does (``aeqSurv``, the ``timefix`` option).
+
+Floating point can make two times that are "the same" differ in the last bits (e.g. a
+time computed as ``(date2 - date1) / 365.25`` on two paths).  R's ``survival`` 3.x treats
+times closer than ``sqrt(.Machine$double.eps)`` (absolute, or relative to the mean absolute
+time) as tied before fitting ``survfit``, ``coxph`` and ``survdiff``; matching R therefore
+requires doing the same here.  Reference: ``survival::aeqSurv`` and the ``timefix``
+argument of ``survival::coxph.control`` / ``survfit``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import StatsInputError
+
+#: R's default tolerance, ``sqrt(.Machine$double.eps)``.
+DEFAULT_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+
+
+def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, ...]:
+    """Replace near-equal time values by one representative, as ``survival::aeqSurv``.
+
+    All time arrays (e.g. entry and exit of counting-process data) are pooled: the sorted
+    unique finite values are scanned and a value within ``tolerance`` of its predecessor
+    (absolutely, or relative to the mean absolute value) joins the predecessor's group;
+    every time is then replaced by the smallest value of its group.
+
+    Parameters
+    ----------
+    *times : array_like of float
+        One or more time arrays (e.g. ``time`` or ``entry, time``); all must be finite.
+    tolerance : float, default ``sqrt(machine epsilon)``
+        R's ``aeqSurv`` tolerance; ``0`` or less returns the inputs unchanged.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The adjusted arrays, in the order given.
+
+    Raises
+    ------
+    StatsInputError
+        If, for two arrays (entry, exit), an interval collapses to length zero, which R
+        reports as "aeqSurv exception, an interval has effective length 0".
+
+    Examples
+    --------
+    >>> (t,) = timefix([1.0, 1.0 + 1e-12, 2.0])
+    >>> t.tolist()
+    [1.0, 1.0, 2.0]
+    """
+    arrays = tuple(np.asarray(t, dtype=float) for t in times)
+    if tolerance <= 0 or not arrays:
+        return arrays
+    pooled = np.unique(np.concatenate([a.ravel() for a in arrays]))
+    pooled = pooled[np.isfinite(pooled)]
+    if pooled.size < 2:
+        return arrays
+    dy = np.diff(pooled)
+    # aeqSurv: tied when the gap is small absolutely OR relative to mean(abs(y)).
+    tied = (dy <= tolerance) | (dy / np.mean(np.abs(pooled)) <= tolerance)
+    if not tied.any():
+        return arrays
+    cuts = pooled[np.concatenate(([True], ~tied))]
+    out = []
+    for a in arrays:
+        fixed = a.copy()
+        ok = np.isfinite(a)
+        # findInterval(x, cuts): the largest cut <= x.
+        fixed[ok] = cuts[np.searchsorted(cuts, a[ok], side="right") - 1]
+        out.append(fixed)
+    if len(out) == 2:
+        start, stop = arrays
+        collapsed = (out[0] == out[1]) & (start != stop)
+        if collapsed.any():
+            i = int(np.flatnonzero(collapsed)[0])
+            raise StatsInputError(
+                f"entry/time: position {i} has entry {start[i]!r} and time {stop[i]!r}, which are "
+                "near-equal; the interval has effective length 0 (R's aeqSurv exception)"
+            )
+    return tuple(out)
