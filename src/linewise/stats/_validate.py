@@ -44,3 +44,60 @@ def as_event_array(name: str, values, *, n: int) -> np.ndarray:
         i = int(bad[0])
         raise StatsInputError(f"{name}: position {i} is {arr[i]!r}; an event indicator must be 0 or 1")
     return arr.astype(bool)
+
+
+def as_group_array(name: str, values, *, n: int) -> tuple[np.ndarray, list]:
+    """Return integer codes ``0..k-1`` and the ordered group labels of a grouping variable.
+
+    Labels are ordered as R orders factor levels: a pandas ``Categorical`` keeps its category
+    order (unused categories dropped), anything else uses the sorted unique values, as
+    ``factor(x)`` does. Missing values are refused, naming the first position.
+    """
+    import pandas as pd  # local: keep the module importable without pandas for array checks
+
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.array if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+    try:
+        if isinstance(values, pd.Categorical):
+            cat = values.remove_unused_categories()
+            codes, levels = np.asarray(cat.codes, dtype=np.intp), list(cat.categories)
+        else:
+            arr = np.asarray(values)
+            if arr.ndim != 1:
+                raise StatsInputError(f"{name}: expected a 1-D array, got shape {arr.shape}")
+            codes, uniques = pd.factorize(arr, sort=True)
+            codes, levels = np.asarray(codes, dtype=np.intp), list(uniques)
+    except StatsInputError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise StatsInputError(f"{name}: cannot be used as group labels ({exc})") from None
+    if codes.shape[0] != n:
+        raise StatsInputError(f"{name}: length {codes.shape[0]} differs from time's length {n}")
+    bad = np.flatnonzero(codes < 0)
+    if bad.size:
+        raise StatsInputError(
+            f"{name}: position {int(bad[0])} is missing; group labels must not be missing "
+            f"({bad.size} such value(s))"
+        )
+    return codes, levels
+
+
+def as_probability(name: str, value, *, open_interval: bool = False) -> float:
+    """Return ``value`` as a float in [0, 1] (or (0, 1) when ``open_interval``)."""
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        raise StatsInputError(f"{name}: {value!r} is not a number") from None
+    ok = (0.0 < p < 1.0) if open_interval else (0.0 <= p <= 1.0)
+    if not ok:
+        interval = "strictly between 0 and 1" if open_interval else "between 0 and 1"
+        raise StatsInputError(f"{name}: {value!r} must be {interval}")
+    return p
+
+
+def as_choice(name: str, value, choices: dict):
+    """Return ``choices[value]``; ``choices`` maps every accepted spelling to its canonical form."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise StatsInputError(f"{name}: {value!r} is not one of {allowed}")
+    return choices[value]
