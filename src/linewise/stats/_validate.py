@@ -79,7 +79,8 @@ def as_group_array(name: str, values, *, n: int) -> tuple[np.ndarray, list]:
             f"{name}: position {int(bad[0])} is missing; group labels must not be missing "
             f"({bad.size} such value(s))"
         )
-    return codes, levels
+    # plain Python labels (not numpy scalars) so they print and compare like the user's values
+    return codes, [v.item() if isinstance(v, np.generic) else v for v in levels]
 
 
 def as_probability(name: str, value, *, open_interval: bool = False) -> float:
