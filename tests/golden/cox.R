@@ -56,6 +56,8 @@ datasets <- list(lung = lung2, veteran = vet, rotterdam = rott, gbsg = gb,
 # ---------------------------------------------------------------------------------------
 # Fits
 # ---------------------------------------------------------------------------------------
+# `python` holds the arguments of linewise.stats.cox() for the same model (formulaic needs
+# backticks around names containing dots, e.g. `ph.ecog`).
 capture_fit <- function(call_text) {
   warns <- character(0)
   fit <- withCallingHandlers(eval(parse(text = call_text)),
@@ -120,16 +122,16 @@ py <- function(...) list(...)
 fits <- list(
   one("lung_efron", "lung",
       "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung2)",
-      py(time = "time", event = "status", covariates = "age + sex + ph.ecog")),
+      py(time = "time", event = "status", covariates = "age + sex + `ph.ecog`")),
   one("lung_breslow", "lung",
       "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung2, ties = \"breslow\")",
-      py(time = "time", event = "status", covariates = "age + sex + ph.ecog", ties = "breslow")),
+      py(time = "time", event = "status", covariates = "age + sex + `ph.ecog`", ties = "breslow")),
   one("lung_strata", "lung",
       "coxph(Surv(time, status) ~ age + ph.ecog + wt.loss + strata(sex), data = lung2)",
-      py(time = "time", event = "status", covariates = "age + ph.ecog + wt.loss", strata = "sex")),
+      py(time = "time", event = "status", covariates = "age + `ph.ecog` + `wt.loss`", strata = "sex")),
   one("lung_robust", "lung",
       "coxph(Surv(time, status) ~ age + sex + ph.karno, data = lung2, robust = TRUE)",
-      py(time = "time", event = "status", covariates = "age + sex + ph.karno", robust = TRUE)),
+      py(time = "time", event = "status", covariates = "age + sex + `ph.karno`", robust = TRUE)),
   one("lung_cluster", "lung",
       "coxph(Surv(time, status) ~ age + sex, data = lung2, cluster = inst)",
       py(time = "time", event = "status", covariates = "age + sex", cluster = "inst")),
@@ -148,7 +150,7 @@ fits <- list(
       "coxph(Surv(time_untied, status) ~ trt, data = vet)",
       py(time = "time_untied", event = "status", covariates = "trt")),
   one("rotterdam_efron", "rotterdam",
-      "coxph(Surv(dtime, death) ~ age + meno + size + grade + nodes + pgr + er + hormon + chemo, data = rott)",
+      "coxph(Surv(dtime, death) ~ age + meno + factor(size, levels = c(\"<=20\", \"20-50\", \">50\")) + grade + nodes + pgr + er + hormon + chemo, data = rott)",
       py(time = "dtime", event = "death",
          covariates = "age + meno + C(size, contr.treatment(\"<=20\")) + grade + nodes + pgr + er + hormon + chemo")),
   one("rotterdam_breslow_strata", "rotterdam",

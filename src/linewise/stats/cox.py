@@ -1,0 +1,456 @@
+"""Cox proportional hazards regression that matches R ``survival::coxph`` (survival 3.5).
+
+Public entry point: :func:`cox`.  The numerical engine is :mod:`.cox_fit`; robust variance
+:mod:`.cox_resid`; concordance :mod:`.concordance`; the PH test :mod:`.cox_zph`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings as _warnings
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import formulaic
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._result import TidyResult
+from ._validate import StatsInputError
+from .concordance import ConcordanceResult, concordance_counts, concordance_from_counts
+from .cox_fit import RiskSets, build_risk_sets, newton_raphson, quadratic_test
+from .cox_resid import robust_variance
+from .cox_zph import ProportionalHazardsTest, cox_zph
+from .timefix import timefix
+
+Ties = Literal["efron", "breslow"]
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    """A chi-square test: statistic, degrees of freedom and p-value (as R prints them)."""
+
+    statistic: float
+    df: int
+    pvalue: float
+
+
+def _chi2(stat: float, df: int) -> ChiSquareTest:
+    return ChiSquareTest(float(stat), int(df), float(stats.chi2.sf(stat, df)) if df > 0 else float("nan"))
+
+
+@dataclass(frozen=True, eq=False)
+class CoxResult(TidyResult):
+    """A fitted Cox model; the numbers are those of R's ``summary(coxph(...))``.
+
+    Attributes
+    ----------
+    coefficients : pandas.DataFrame
+        One row per model-matrix column: ``term, coef, hr, se, robust_se, z, p,
+        hr_lower, hr_upper`` (95% CI).  ``se`` is the model-based standard error;
+        ``robust_se`` the sandwich one (NaN when not robust); ``z``, ``p`` and the CI
+        use the robust one when it is present, as R does.  Aliased columns have NaN.
+    loglik : tuple of float
+        Log partial likelihood at beta = 0 and at the estimate.
+    wald_test, likelihood_ratio_test, score_test : ChiSquareTest
+        As R's summary (Wald uses the robust variance when robust).
+    robust_score_test : ChiSquareTest or None
+        R's "Robust" score test, when robust.
+    concordance : ConcordanceResult
+        Harrell's C with R's standard error.
+    n, n_events, n_dropped : int
+        Rows used, events, rows dropped for missing values (R's ``na.omit``).
+    warnings : tuple of str
+        Warnings R would give (e.g. a coefficient that may be infinite).
+    """
+
+    coefficients: pd.DataFrame
+    loglik: tuple[float, float]
+    wald_test: ChiSquareTest
+    likelihood_ratio_test: ChiSquareTest
+    score_test: ChiSquareTest
+    robust_score_test: ChiSquareTest | None
+    concordance: ConcordanceResult
+    n: int
+    n_events: int
+    n_dropped: int
+    ties: str
+    robust: bool
+    iterations: int
+    converged: bool
+    var: np.ndarray
+    warnings: tuple[str, ...]
+    title: str = "Cox proportional hazards model"
+    _zph_inputs: tuple = field(default=(), repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (one tidy row per term)."""
+        return self.coefficients.copy()
+
+    def proportional_hazards_test(self) -> ProportionalHazardsTest:
+        """Score test of proportional hazards per term and GLOBAL (R ``cox.zph``, transform "km")."""
+        rs, x, eta, entry, terms, keep = self._zph_inputs
+        if not keep.any():
+            raise StatsInputError("proportional_hazards_test: the model has no estimable coefficient")
+        # cox.zph drops aliased (NA) coefficients and renumbers the term columns.
+        new_index = np.cumsum(keep) - 1
+        kept_terms = []
+        for name, cols in terms:
+            cols = np.asarray([new_index[c] for c in cols if keep[c]], dtype=int)
+            if cols.size:
+                kept_terms.append((name, cols))
+        return cox_zph(rs, x[:, keep], eta, entry, kept_terms)
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"n = {self.n}, events = {self.n_events}"
+            + (f" ({self.n_dropped} observations deleted due to missingness)" if self.n_dropped else "")
+            + f"; ties = {self.ties}; concordance = {self.concordance.concordance:.3f} "
+            f"(se = {self.concordance.std_err:.3f})"
+        )
+        tests = pd.DataFrame(
+            {
+                "test": ["Likelihood ratio", "Wald", "Score (logrank)"],
+                "statistic": [t.statistic for t in (self.likelihood_ratio_test, self.wald_test, self.score_test)],
+                "df": [t.df for t in (self.likelihood_ratio_test, self.wald_test, self.score_test)],
+                "p": [t.pvalue for t in (self.likelihood_ratio_test, self.wald_test, self.score_test)],
+            }
+        )
+        import html
+
+        warn = "".join(f"<p><em>Warning: {html.escape(w)}</em></p>" for w in self.warnings)
+        return (
+            super()._repr_html_()
+            + f"<p>{html.escape(head)}</p>"
+            + tests.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+            + warn
+        )
+
+
+def _require_column(data: pd.DataFrame, arg: str, name) -> pd.Series:
+    if not isinstance(name, str):
+        raise StatsInputError(f"{arg}: expected a column name (str), got {type(name).__name__}")
+    if name not in data.columns:
+        raise StatsInputError(f"{arg}: column {name!r} is not in data (columns: {list(data.columns)})")
+    return data[name]
+
+
+def _numeric(arg: str, name: str, s: pd.Series) -> np.ndarray:
+    try:
+        values = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
+        row = s.index[np.flatnonzero(bad.to_numpy())[0]] if bad.any() else "?"
+        raise StatsInputError(
+            f"{arg}: column {name!r} must be numeric; row {row!r} has value {s.loc[row]!r}"
+        ) from None
+    return values
+
+
+def _first_bad(mask: np.ndarray, index: pd.Index):
+    i = int(np.flatnonzero(mask)[0])
+    return i, index[i]
+
+
+def cox(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    covariates: str,
+    entry: str | None = None,
+    strata: str | None = None,
+    ties: Ties = "efron",
+    robust: bool | None = None,
+    cluster: str | None = None,
+    weights: str | None = None,
+) -> CoxResult:
+    """Fit a Cox proportional hazards model, matching R's ``survival::coxph``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per subject (or per counting-process interval with ``entry``).
+    time : str
+        Column with the exit (event or censoring) time.
+    event : str
+        Column with the event indicator, 0/1 or boolean.
+    covariates : str
+        Right-hand side of a model formula (`formulaic` syntax), e.g.
+        ``"age + sex + C(ecog, contr.treatment(0))"``.  Numeric columns enter as they are;
+        string / categorical columns become treatment contrasts with the first sorted level
+        as reference, as R does for factors.  Choose the reference with
+        ``C(x, contr.treatment("level"))`` (``contr.treatment(0)`` for an integer-coded
+        column); interactions ``a:b`` / ``a*b`` and transforms ``np.log(x)`` work as in
+        formulaic.  The intercept is implicit and dropped (a Cox model has none).
+    entry : str, optional
+        Column with the delayed-entry time: counting-process data
+        ``Surv(entry, time, event)``; a row is at risk on ``(entry, time]``.
+    strata : str, optional
+        Column defining strata (a separate baseline hazard per stratum; R ``strata()``).
+    ties : {"efron", "breslow"}, default "efron"
+        Handling of tied event times.
+    robust : bool, optional
+        Sandwich (dfbeta-based) variance as ``coxph(robust=TRUE)``.  ``None`` follows R:
+        robust when ``cluster`` is given or the weights are not all integers.
+    cluster : str, optional
+        Column of cluster labels: robust variance sums dfbeta residuals by cluster.
+    weights : str, optional
+        Column of case weights (> 0), as ``coxph(weights=)``.
+
+    Returns
+    -------
+    CoxResult
+
+    Raises
+    ------
+    StatsInputError
+        Missing column, bad formula, non-numeric or infinite values, event not 0/1,
+        ``entry >= time``, weights <= 0, no events.  Rows with missing values in any used
+        column are dropped (R's ``na.omit``) and counted in ``n_dropped``.
+
+    Notes
+    -----
+    Convergence follows ``coxph.control()``: start at 0, Newton-Raphson with R's step
+    halving, stop when ``|1 - loglik_old/loglik_new| <= 1e-9`` (at most 20 iterations).
+    Near-equal times are merged first with R's ``timefix`` rule (:func:`.timefix.timefix`).
+    A coefficient whose estimate is running to infinity (monotone likelihood) yields R's
+    warning "Loglik converged before variable j; coefficient may be infinite", both in
+    ``result.warnings`` and through :func:`warnings.warn`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "e": [1, 1, 0, 1, 1, 0],
+    ...                    "arm": ["a", "b", "a", "b", "a", "b"]})
+    >>> fit = cox(df, "t", "e", "arm")
+    >>> fit.coefficients["term"].tolist()
+    ['arm[T.b]']
+    >>> round(float(fit.coefficients["coef"].iloc[0]), 4)
+    -0.1054
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise StatsInputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    if ties not in get_args(Ties):
+        raise StatsInputError(f"ties: must be one of {get_args(Ties)}, got {ties!r}")
+    if robust is not None and not isinstance(robust, bool | np.bool_):
+        raise StatsInputError(f"robust: must be True, False or None, got {robust!r}")
+    if not isinstance(covariates, str) or not covariates.strip():
+        raise StatsInputError("covariates: expected a non-empty formula string such as 'age + sex'")
+    try:
+        formula = formulaic.Formula(covariates)
+        lookups, extra = _formula_variables(formula)
+    except Exception as exc:  # formulaic raises many types for a bad formula
+        raise StatsInputError(f"covariates: cannot parse formula {covariates!r}: {exc}") from None
+    roles = {"time": time, "event": event}
+    for arg, name in (("entry", entry), ("strata", strata), ("cluster", cluster), ("weights", weights)):
+        if name is not None:
+            roles[arg] = name
+    for arg, name in roles.items():
+        _require_column(data, arg, name)
+    for var in lookups:
+        if var not in data.columns:
+            raise StatsInputError(
+                f"covariates: variable {var!r} of formula {covariates!r} is not a column of data"
+            )
+    # Names inside expressions (C(x, ...), np.log(x)) that are columns; unknown ones make
+    # the model matrix fail below with formulaic's message naming them.
+    needed = lookups + [v for v in extra if v in data.columns and v not in lookups]
+
+    used_cols = list(dict.fromkeys([*roles.values(), *needed]))
+    complete = data[used_cols].notna().all(axis=1).to_numpy()
+    n_dropped = int((~complete).sum())
+    df = data.loc[complete]
+    if df.shape[0] == 0:
+        raise StatsInputError("data: no rows left after dropping rows with missing values")
+
+    t = _numeric("time", time, df[time])
+    ev = _numeric("event", event, df[event].astype(float) if df[event].dtype == bool else df[event])
+    for arg, arr, name in (("time", t, time), ("event", ev, event)):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i, row = _first_bad(bad, df.index)
+            raise StatsInputError(f"{arg}: column {name!r} row {row!r} is {arr[i]!r}; must be finite")
+    bad = (ev != 0) & (ev != 1)
+    if bad.any():
+        i, row = _first_bad(bad, df.index)
+        raise StatsInputError(f"event: column {event!r} row {row!r} is {ev[i]!r}; an event indicator must be 0 or 1")
+    ev = ev.astype(bool)
+    en = None
+    if entry is not None:
+        en = _numeric("entry", entry, df[entry])
+        bad = ~np.isfinite(en) | (en >= t)
+        if bad.any():
+            i, row = _first_bad(bad, df.index)
+            raise StatsInputError(
+                f"entry: column {entry!r} row {row!r} is {en[i]!r} with time {t[i]!r}; entry must be finite "
+                "and less than time"
+            )
+    w = np.ones(df.shape[0])
+    if weights is not None:
+        w = _numeric("weights", weights, df[weights])
+        bad = ~np.isfinite(w) | (w <= 0)
+        if bad.any():
+            i, row = _first_bad(bad, df.index)
+            raise StatsInputError(f"weights: column {weights!r} row {row!r} is {w[i]!r}; weights must be finite and > 0")
+    if not ev.any():
+        raise StatsInputError(f"event: column {event!r} has no events; a Cox model needs at least one")
+
+    x, names, terms = _design(df, covariates)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise StatsInputError(
+            f"covariates: column {names[j]!r} row {df.index[i]!r} is {x[i, j]!r}; infinite predictors are not allowed"
+        )
+
+    strata_codes = None
+    if strata is not None:
+        strata_codes = pd.factorize(df[strata], sort=True)[0].astype(np.int64)
+    cluster_labels = df[cluster].to_numpy() if cluster is not None else None
+
+    notes: list[str] = []
+    has_frac_weights = weights is not None and bool(np.any(w != np.floor(w)))
+    if robust is None:
+        robust = cluster is not None or has_frac_weights
+    if cluster is not None and not robust:
+        notes.append("cluster specified with robust=FALSE, cluster ignored")
+        cluster_labels = None
+
+    # R's timefix (coxph.control(timefix=TRUE)): merge near-equal times first.
+    if en is None:
+        (t,) = timefix(t)
+    else:
+        en, t = timefix(en, t)
+
+    rs = build_risk_sets(t, ev, w, strata_codes, en, ties)
+    fit = newton_raphson(rs, x)
+    keep = ~np.isnan(fit.coef)
+    coef0 = np.where(keep, fit.coef, 0.0)
+    eta = _linear_predictor(x, coef0, fit.means)
+
+    for j in np.flatnonzero(fit.infinite):
+        notes.append(f"Loglik converged before variable {j + 1} ({names[j]}); coefficient may be infinite.")
+    if not fit.converged and fit.iterations > 0:
+        notes.append("Ran out of iterations and did not converge")
+    if (~keep).any():
+        notes.append(
+            "X matrix deemed to be singular; variable "
+            + " ".join(f"{j + 1} ({names[j]})" for j in np.flatnonzero(~keep))
+            + " has coefficient NA"
+        )
+
+    var = fit.var
+    robust_var = None
+    robust_score = None
+    if robust:
+        robust_var, rscore = robust_variance(rs, x, eta, fit.var, cluster_labels)
+        robust_score = _chi2(rscore, int(keep.sum()))
+    used_var = robust_var if robust_var is not None else var
+    df_model = int(keep.sum())
+    wald_stat, _ = quadratic_test(used_var[np.ix_(keep, keep)], fit.coef[keep])
+    lr = -2 * (fit.loglik_init - fit.loglik)
+
+    cl_for_c = None
+    if robust:
+        cl_for_c = cluster_labels if cluster_labels is not None else np.arange(df.shape[0])
+    counts, infl = concordance_counts(t, ev, eta, entry=en, strata=strata_codes, weights=w)
+    c, c_se, cnt = concordance_from_counts(counts, infl, w, cluster=cl_for_c, reverse=True)
+    conc = ConcordanceResult(c, c_se, cnt[0], cnt[1], cnt[2], df.shape[0])
+
+    coefficients = _coef_table(names, fit.coef, var, robust_var)
+    for msg in notes:
+        _warnings.warn(msg, RuntimeWarning, stacklevel=2)
+    title = f"Cox proportional hazards model ({ties} ties{', robust SE' if robust else ''})"
+    return CoxResult(
+        coefficients=coefficients,
+        loglik=(float(fit.loglik_init), float(fit.loglik)),
+        wald_test=_chi2(wald_stat, df_model),
+        likelihood_ratio_test=_chi2(lr, df_model),
+        score_test=_chi2(fit.score_test, df_model),
+        robust_score_test=robust_score,
+        concordance=conc,
+        n=int(df.shape[0]),
+        n_events=int(ev.sum()),
+        n_dropped=n_dropped,
+        ties=ties,
+        robust=bool(robust),
+        iterations=fit.iterations,
+        converged=fit.converged,
+        var=used_var,
+        warnings=tuple(notes),
+        title=title,
+        _zph_inputs=(rs, x, eta, en, terms, keep),
+    )
+
+
+def _formula_variables(formula) -> tuple[list[str], list[str]]:
+    """Column names a formula uses: plain look-ups, and names inside expressions."""
+    lookups: list[str] = []
+    extra: set[str] = set(formula.required_variables)
+    for term in formula:
+        for factor in term.factors:
+            kind = str(factor.eval_method).rsplit(".", 1)[-1].upper()
+            if kind == "LOOKUP":
+                if factor.expr not in lookups:
+                    lookups.append(factor.expr)
+            elif kind == "PYTHON":
+                extra.update(re.findall(r"`([^`]+)`", factor.expr))
+    return lookups, sorted(extra)
+
+
+def _design(df: pd.DataFrame, covariates: str):
+    """Model matrix with R's treatment contrasts (intercept used for coding, then dropped)."""
+    try:
+        mm = formulaic.model_matrix(f"1 + ({covariates})", df, na_action="raise")
+    except Exception as exc:
+        raise StatsInputError(f"covariates: cannot build the model matrix for {covariates!r}: {exc}") from None
+    names = list(mm.columns)
+    if "Intercept" not in names:
+        raise StatsInputError("covariates: do not remove the intercept ('0 +' / '- 1'); a Cox model drops it itself")
+    icol = names.index("Intercept")
+    x = np.delete(np.asarray(mm, dtype=float), icol, axis=1)
+    names.pop(icol)
+    if not names:
+        raise StatsInputError(f"covariates: formula {covariates!r} has no covariate")
+    terms = []
+    for term, sl in mm.model_spec.term_slices.items():
+        cols = [c - (c > icol) for c in range(sl.start, sl.stop) if c != icol]
+        if cols:
+            terms.append((str(term), np.asarray(cols, dtype=int)))
+    return x, names, terms
+
+
+def _linear_predictor(x: np.ndarray, coef: np.ndarray, means: np.ndarray) -> np.ndarray:
+    # Column-by-column accumulation (not a BLAS matvec) so that rows with identical
+    # covariates get bit-identical linear predictors, as ties in the concordance require.
+    eta = np.zeros(x.shape[0])
+    for j in range(x.shape[1]):
+        eta += x[:, j] * coef[j]
+    return eta - float(np.sum(coef * means))
+
+
+def _coef_table(names, coef, var, robust_var) -> pd.DataFrame:
+    se = np.sqrt(np.maximum(np.diag(var), 0.0))
+    rse = np.sqrt(np.maximum(np.diag(robust_var), 0.0)) if robust_var is not None else np.full(coef.size, np.nan)
+    used = rse if robust_var is not None else se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = coef / used
+    se = np.where(np.isnan(coef), np.nan, se)
+    return pd.DataFrame(
+        {
+            "term": names,
+            "coef": coef,
+            "hr": np.exp(coef),
+            "se": se,
+            "robust_se": np.where(np.isnan(coef), np.nan, rse),
+            "z": z,
+            "p": stats.chi2.sf(z**2, 1),
+            "hr_lower": np.exp(coef - _Z975 * used),
+            "hr_upper": np.exp(coef + _Z975 * used),
+        }
+    )
+
+
+__all__ = ["ChiSquareTest", "CoxResult", "RiskSets", "cox"]

@@ -1,0 +1,457 @@
+"""Newton-Raphson engine for the Cox partial likelihood (Efron and Breslow ties).
+
+Pure numpy on arrays; the public wrapper is :func:`linewise.stats.cox.cox`.
+
+What is computed, and why it matches R ``survival`` 3.5 (``coxph.fit`` -> C ``coxfit6`` for
+right-censored data, ``agreg.fit`` -> C ``agfit4`` for counting-process data):
+
+* Risk sets.  A subject is at risk at event time ``t`` of its own stratum when
+  ``entry < t <= time`` (``entry = -inf`` without delayed entry).  Event times are grouped
+  per (stratum, time); a group with ``d`` event records and summed event weight ``W`` has
+  Efron terms ``r = 0..d-1`` with denominator ``S0 - (r/d) D0`` (Breslow: ``r/d`` := 0),
+  each weighted ``W/d`` (Therneau & Grambsch 2000, section 3.3; ``coxfit6.c``).
+* Vectorised.  Observations are never looped over: each observation is at risk for a
+  contiguous range ``[lo, hi)`` of event groups (groups are ordered by stratum, then
+  time), so risk-set sums are one reverse cumulative sum of ``add - remove`` arrays, and
+  the second-derivative term ``sum_g a_g S2_g`` is the weighted Gram matrix
+  ``X' diag(v) X`` with ``v_i = risk_i * sum_{g in [lo_i, hi_i)} a_g``.
+* Iteration.  Same start (beta = 0), Newton steps, step-halving and stopping rule
+  (``|1 - loglik_old / loglik_new| <= eps``) as ``coxfit6`` / ``agfit4``, on covariates
+  centred and scaled the way R does it, so the returned iterate is R's iterate (Newton's
+  method is affine invariant; centring and scaling only change rounding and the
+  singularity tolerance of the Cholesky decomposition).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+#: ``coxph.control()`` defaults.
+EPS = 1e-9
+TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
+ITER_MAX = 20
+TOLER_INF = float(np.sqrt(EPS))
+
+
+@dataclass(frozen=True)
+class RiskSets:
+    """Event-group structure of one data set, computed once per fit.
+
+    Groups are the distinct (stratum, event time) pairs, ordered by stratum then time.
+    Observation ``i`` is at risk for groups ``lo[i] <= g < hi[i]``.
+    """
+
+    n: int
+    n_groups: int
+    lo: np.ndarray  # (n,) first group at risk
+    hi: np.ndarray  # (n,) one past the last group at risk
+    event: np.ndarray  # (n,) bool
+    weights: np.ndarray  # (n,)
+    death_idx: np.ndarray  # (n_d,) event records sorted by (stratum, time)
+    death_group: np.ndarray  # (n_d,) group of each event record
+    efron_frac: np.ndarray  # (n_d,) r/d for Efron, 0 for Breslow
+    group_d: np.ndarray  # (G,) number of event records in the group
+    group_w: np.ndarray  # (G,) summed weights of the event records
+    group_time: np.ndarray  # (G,)
+    group_stratum: np.ndarray  # (G,)
+    obs_time: np.ndarray  # (n,) exit times
+    obs_stratum: np.ndarray  # (n,) stratum codes
+    counting: bool
+
+
+def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron") -> RiskSets:
+    """Group event times and locate each observation's at-risk range of groups."""
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=bool)
+    weights = np.asarray(weights, dtype=float)
+    n = time.shape[0]
+    strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
+
+    # Integer keys (stratum, rank of time) so that comparisons are exact and strata never mix.
+    pooled = time if entry is None else np.concatenate([time, np.asarray(entry, dtype=float)])
+    uniq = np.unique(pooled)
+    k = np.int64(uniq.size + 1)
+    stop_key = strata * k + 1 + np.searchsorted(uniq, time)
+
+    death_idx = np.flatnonzero(event)
+    death_idx = death_idx[np.lexsort((time[death_idx], strata[death_idx]))]
+    dkey = stop_key[death_idx]
+    new_group = np.concatenate(([True], dkey[1:] != dkey[:-1])) if dkey.size else np.zeros(0, bool)
+    starts = np.flatnonzero(new_group)
+    death_group = np.cumsum(new_group) - 1
+    gkey = dkey[starts]
+    group_d = np.diff(np.append(starts, dkey.size))
+    group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
+    rank_in_group = np.arange(dkey.size) - starts[death_group]
+    if ties == "efron":
+        efron_frac = rank_in_group / group_d[death_group]
+    else:
+        efron_frac = np.zeros(dkey.size)
+
+    hi = np.searchsorted(gkey, stop_key, side="right")
+    if entry is None:
+        lo = np.searchsorted(gkey, strata * k, side="left")
+    else:
+        entry_key = strata * k + 1 + np.searchsorted(uniq, np.asarray(entry, dtype=float))
+        # at risk needs entry < t: groups with t <= entry are excluded.
+        lo = np.searchsorted(gkey, entry_key, side="right")
+    lo = np.minimum(lo, hi)
+    return RiskSets(
+        n=n,
+        n_groups=int(starts.size),
+        lo=lo,
+        hi=hi,
+        event=event,
+        weights=weights,
+        death_idx=death_idx,
+        death_group=death_group,
+        efron_frac=efron_frac,
+        group_d=group_d,
+        group_w=group_w,
+        group_time=time[death_idx[starts]],
+        group_stratum=strata[death_idx[starts]],
+        obs_time=time,
+        obs_stratum=strata,
+        counting=entry is not None,
+    )
+
+
+def _range_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
+    """``S[g] = sum of values[i] over observations at risk at group g`` (G x p).
+
+    Reverse cumulative sum over groups: an observation enters at its last group
+    ``hi - 1`` and leaves below ``lo`` -- the order in which R's C code accumulates
+    (from the largest time downwards), so rounding is comparable.
+    """
+    g = rs.n_groups
+    single = values.ndim == 1
+    vals = values[:, None] if single else values
+    out = np.empty((g, vals.shape[1]))
+    enter = rs.hi - 1
+    leave = rs.lo - 1
+    at_risk = rs.hi > rs.lo
+    enter_ok = enter[at_risk]
+    leave_ok = leave[at_risk]
+    has_leave = leave_ok >= 0
+    for j in range(vals.shape[1]):
+        col = vals[at_risk, j]
+        delta = np.bincount(enter_ok, weights=col, minlength=g)
+        if has_leave.any():
+            delta -= np.bincount(leave_ok[has_leave], weights=col[has_leave], minlength=g)
+        out[:, j] = np.cumsum(delta[::-1])[::-1]
+    return out[:, 0] if single else out
+
+
+def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
+    """``sum of per_group[g] over groups g at risk for each observation`` (n or n x p)."""
+    shape = (1,) + per_group.shape[1:]
+    c = np.concatenate([np.zeros(shape), np.cumsum(per_group, axis=0)])
+    return c[rs.hi] - c[rs.lo]
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    """Log partial likelihood and its derivatives at one beta, plus the per-slot pieces."""
+
+    loglik: float
+    u: np.ndarray
+    imat: np.ndarray
+    slot_mean: np.ndarray  # (n_d, p) Efron-adjusted risk-set means m_j
+    slot_hazard: np.ndarray  # (n_d,) (W/d) / denominator_j, in exp(eta - shift) units
+    shift: float
+
+
+def derivatives(
+    rs: RiskSets, x: np.ndarray, eta: np.ndarray, group_weight: np.ndarray | None = None
+) -> Derivatives:
+    """Loglik, score and information of the Cox partial likelihood at linear predictor ``eta``.
+
+    ``group_weight`` (one value per event group) multiplies each event time's contribution
+    to the score and information (used for the ``cox.zph`` score test, where the time
+    function g(t) multiplies the contributions; R ``zph1.c``).
+    """
+    w = rs.weights
+    shift = float(np.max(eta)) if eta.size else 0.0
+    risk = w * np.exp(eta - shift)
+    di = rs.death_idx
+    dg = rs.death_group
+    f = rs.efron_frac
+
+    s0 = _range_sums(rs, risk)
+    s1 = _range_sums(rs, risk[:, None] * x)
+    d0 = np.bincount(dg, weights=risk[di], minlength=rs.n_groups)
+    rx_d = risk[di, None] * x[di]
+    d1 = np.stack([np.bincount(dg, weights=rx_d[:, j], minlength=rs.n_groups) for j in range(x.shape[1])], axis=1)
+
+    den = s0[dg] - f * d0[dg]
+    m = (s1[dg] - f[:, None] * d1[dg]) / den[:, None]
+    wt = (rs.group_w / rs.group_d)[dg]
+    hz = wt / den
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loglik = float(np.sum(w[di] * (eta[di] - shift)) - np.sum(wt * np.log(den)))
+
+    if group_weight is None:
+        wt_h = wt
+        hz_h = hz
+        wd = w[di]
+    else:
+        gw = np.asarray(group_weight, dtype=float)
+        wt_h = wt * gw[dg]
+        hz_h = hz * gw[dg]
+        wd = w[di] * gw[dg]
+    u = wd @ x[di] - wt_h @ m
+    a_g = np.bincount(dg, weights=hz_h, minlength=rs.n_groups)
+    b_g = np.bincount(dg, weights=hz_h * f, minlength=rs.n_groups)
+    v = risk * _group_cumsum_at(rs, a_g)
+    v[di] -= risk[di] * b_g[dg]
+    imat = (x * v[:, None]).T @ x - (m * wt_h[:, None]).T @ m
+    imat = (imat + imat.T) / 2
+    return Derivatives(loglik, u, imat, m, hz, shift)
+
+
+# ---------------------------------------------------------------------------------------
+# Generalised Cholesky (R survival cholesky2 / chsolve2 / chinv2 semantics)
+# ---------------------------------------------------------------------------------------
+def singular_columns(mat: np.ndarray, toler: float = TOLER_CHOL) -> np.ndarray:
+    """Columns deemed redundant by an LDL' decomposition with R's ``cholesky2`` rule.
+
+    A pivot below ``toler * max(diag)`` (or non-finite) marks its column singular and the
+    column is skipped; the solution then lives on the remaining columns.
+    """
+    a = np.array(mat, dtype=float, copy=True)
+    p = a.shape[0]
+    sing = np.zeros(p, dtype=bool)
+    diag = np.diag(a)
+    finite_diag = diag[np.isfinite(diag)]
+    top = max(float(finite_diag.max()) if finite_diag.size else 0.0, 0.0)
+    if top == 0:
+        return np.ones(p, dtype=bool)
+    eps = top * toler
+    for i in range(p):
+        pivot = a[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            sing[i] = True
+            continue
+        col = a[i + 1 :, i] / pivot
+        a[i + 1 :, i + 1 :] -= np.outer(col, a[i, i + 1 :])
+    return sing
+
+
+def chol_solve(mat: np.ndarray, rhs: np.ndarray, sing: np.ndarray) -> np.ndarray:
+    """Solve ``mat @ x = rhs`` on the non-singular columns; singular entries are 0."""
+    out = np.zeros_like(rhs, dtype=float)
+    keep = ~sing
+    if keep.any():
+        sub = mat[np.ix_(keep, keep)]
+        try:
+            out[keep] = scipy.linalg.cho_solve(scipy.linalg.cho_factor(sub), rhs[keep])
+        except (np.linalg.LinAlgError, ValueError):
+            out[keep] = np.linalg.lstsq(sub, rhs[keep], rcond=None)[0]
+    return out
+
+
+def chol_inverse(mat: np.ndarray, sing: np.ndarray) -> np.ndarray:
+    """Inverse on the non-singular block; rows and columns of singular columns are 0."""
+    p = mat.shape[0]
+    out = np.zeros((p, p))
+    keep = ~sing
+    if keep.any():
+        out[np.ix_(keep, keep)] = chol_solve(mat, np.eye(p), sing)[np.ix_(keep, keep)]
+    return out
+
+
+def quadratic_test(var: np.ndarray, b: np.ndarray, toler: float = TOLER_CHOL) -> tuple[float, int]:
+    """``b' var^- b`` and its rank, as R's ``coxph.wtest`` (Wald and robust score tests)."""
+    sing = singular_columns(var, toler)
+    sol = chol_solve(var, b, sing)
+    return float(b @ sol), int((~sing).sum())
+
+
+# ---------------------------------------------------------------------------------------
+# Newton-Raphson with R's step-halving and stopping rule
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FitOutput:
+    coef: np.ndarray  # NaN for singular (aliased) columns, as R's NA
+    var: np.ndarray  # naive (model-based) variance, original scale
+    loglik_init: float
+    loglik: float
+    score_test: float
+    u: np.ndarray  # score at the final iterate (original scale)
+    iterations: int
+    converged: bool
+    singular: np.ndarray
+    infinite: np.ndarray  # "Loglik converged before variable j" flags
+    linear_predictor: np.ndarray
+    means: np.ndarray
+
+
+def _center_scale(x, rs: RiskSets, nocenter):
+    """R's centring and scaling (``coxfit6.c`` / ``agfit4.c``); returns (xs, means, scale)."""
+    n, p = x.shape
+    w = rs.weights
+    if rs.counting:
+        # agfit4 uses only observations at risk for some event (agreg.fit's 'ignore'),
+        # and (as released) centres each column at the first of them in its sort order:
+        # lowest stratum code, then largest exit time, then original order.
+        used = rs.hi > rs.lo
+    else:
+        used = np.ones(n, dtype=bool)
+    means = np.zeros(p)
+    scale = np.ones(p)
+    xs = x.copy()
+    wu = w[used]
+    for j in range(p):
+        if nocenter[j]:
+            continue
+        col = x[used, j]
+        if rs.counting:
+            center = _first_in_agfit_order(rs, used, col)
+        else:
+            center = float(np.sum(w * x[:, j]) / np.sum(w))
+        dev = np.sum(wu * np.abs(col - center))
+        sc = float(np.sum(wu) / dev) if dev > 0 else 1.0
+        means[j] = center
+        scale[j] = sc
+        xs[:, j] = (x[:, j] - center) * sc
+    return xs, means, scale
+
+
+def _first_in_agfit_order(rs: RiskSets, used, col):
+    order = np.lexsort((np.arange(col.size), -rs.obs_time[used], rs.obs_stratum[used]))
+    return float(col[order[0]])
+
+
+def newton_raphson(
+    rs: RiskSets,
+    x: np.ndarray,
+    *,
+    eps: float = EPS,
+    iter_max: int = ITER_MAX,
+    toler_chol: float = TOLER_CHOL,
+    toler_inf: float = TOLER_INF,
+) -> FitOutput:
+    """Maximise the partial likelihood from beta = 0 exactly as ``coxfit6`` / ``agfit4``."""
+    n, p = x.shape
+    nocenter = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], dtype=bool)
+    xs, means, scale = _center_scale(x, rs, nocenter)
+
+    def at(beta):
+        return derivatives(rs, xs, xs @ beta)
+
+    beta = np.zeros(p)
+    d = at(beta)
+    loglik0 = d.loglik
+    sing0 = singular_columns(d.imat, toler_chol)
+    step = chol_solve(d.imat, d.u, sing0)
+    score_test = float(d.u @ step)
+    best = loglik0
+    converged = False
+    iterations = 0
+    if iter_max == 0 or not np.isfinite(loglik0):
+        final, sing = d, sing0
+    elif not rs.counting:
+        final, sing, beta, iterations, converged = _iterate_coxfit6(
+            at, beta, step, best, iter_max, eps, toler_chol
+        )
+    else:
+        final, sing, beta, iterations, converged = _iterate_agfit4(
+            at, beta, step, best, sing0, iter_max, eps, toler_chol
+        )
+
+    var_s = chol_inverse(final.imat, sing)
+    coef = beta * scale
+    var = var_s * np.outer(scale, scale)
+    u = final.u / scale
+    # R (coxph.fit / agreg.fit): flag coefficients whose one-step change u' V is not
+    # negligible although the loglik converged -> "coefficient may be infinite".
+    infs = np.abs(u @ var)
+    if iter_max > 1 and converged:
+        if rs.counting:
+            infinite = ~np.isfinite(u) | (infs > toler_inf * (1 + np.abs(coef)))
+        else:
+            infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(coef)))
+    else:
+        infinite = np.zeros(p, dtype=bool)
+    coef_out = coef.copy()
+    if iter_max > 0:
+        coef_out[sing] = np.nan
+    lp_means = np.where(nocenter, 0.0, x.mean(axis=0) if rs.counting else means)
+    lp = x @ coef - float(np.sum(coef * lp_means))
+    return FitOutput(
+        coef=coef_out,
+        var=var,
+        loglik_init=loglik0,
+        loglik=final.loglik,
+        score_test=score_test,
+        u=u,
+        iterations=iterations,
+        converged=converged,
+        singular=sing,
+        infinite=infinite,
+        linear_predictor=lp,
+        means=lp_means,
+    )
+
+
+def _finite(d: Derivatives) -> bool:
+    return bool(np.isfinite(d.loglik) and np.isfinite(d.u).all() and np.isfinite(d.imat).all())
+
+
+def _iterate_coxfit6(at, beta, step, best, iter_max, eps, toler_chol):
+    """Main loop of R's ``coxfit6.c``: returns the converged (or last good) iterate."""
+    newbeta = beta + step
+    halving = 0
+    for it in range(1, iter_max + 1):
+        d = at(newbeta)
+        sing = singular_columns(d.imat, toler_chol)
+        ok = _finite(d)
+        if ok and abs(1 - best / d.loglik) <= eps:
+            return d, sing, newbeta, it, True
+        if not ok or d.loglik < best:
+            halving += 1  # "get more aggressive when it doesn't work"
+            newbeta = (newbeta + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = d.loglik
+            step = chol_solve(d.imat, d.u, sing)
+            beta = newbeta
+            newbeta = newbeta + step
+    # Out of iterations: R returns the last successful iterate (survival 3.4-1 NEWS).
+    d = at(beta)
+    return d, singular_columns(d.imat, toler_chol), beta, iter_max, False
+
+
+def _iterate_agfit4(at, beta, step, best, sing0, iter_max, eps, toler_chol):
+    """Main loop of R's ``agfit4.c`` (counting process): convergence needs no halving."""
+    rank0 = int((~sing0).sum())
+    oldbeta = beta
+    beta = beta + step
+    halving = 0
+    d = None
+    for it in range(1, iter_max + 1):
+        d = at(beta)
+        sing = singular_columns(d.imat, toler_chol)
+        fail = int((~np.isfinite(np.diag(d.imat))).sum()) + int(not np.isfinite(d.loglik))
+        fail += abs(rank0 - int((~sing).sum()))
+        if fail == 0 and halving == 0 and abs(1 - best / d.loglik) <= eps:
+            return d, sing, beta, it, True
+        if it == iter_max:
+            if iter_max > 1 and (d.loglik - best) / abs(best) < -eps:
+                beta = oldbeta
+                d = at(beta)
+                sing = singular_columns(d.imat, toler_chol)
+            return d, sing, beta, it, False
+        if fail > 0 or d.loglik < best:
+            halving += 1
+            beta = (oldbeta * halving + beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = d.loglik
+            step = chol_solve(d.imat, d.u, sing)
+            oldbeta = beta
+            beta = beta + step
+    return d, singular_columns(d.imat, toler_chol), beta, iter_max, False
