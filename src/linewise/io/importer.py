@@ -158,8 +158,8 @@ def prepare(
     errors = issues[issues["severity"] == "error"]
     rejected[errors["pos"].to_numpy(dtype=np.int64)] = True
     shape = [issue_frame([-1], None, p.raw or None, "row_shape", p.message).assign(row=p.row) for p in raw.shape_problems]
-    issues = issues.assign(row=raw.rows[issues["pos"].to_numpy(dtype=np.int64)]) if len(issues) else issues.assign(row=pd.Series([], dtype="int64"))
-    issues = concat_issues([issues, *shape]).drop(columns="pos")
+    issues = issues.assign(row=raw.rows[issues["pos"].to_numpy(dtype=np.int64)])
+    issues = pd.concat([issues, *shape], ignore_index=True).drop(columns="pos") if shape else issues.drop(columns="pos")
     if strict and (rejected.any() or raw.shape_problems):
         rejected[:] = True
         notes = [*notes, "strict: the file had errors, so every row was rejected"]
