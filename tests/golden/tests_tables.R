@@ -17,6 +17,8 @@ out <- list(
 )
 
 mat <- function(v, nr) matrix(v, nrow = nr, byrow = TRUE)
+# JSON has no infinity: write +-Inf as the strings "Inf" / "-Inf" (numpy reads them as floats).
+fin <- function(v) lapply(v, function(z) if (is.infinite(z)) (if (z > 0) "Inf" else "-Inf") else z)
 as_rows <- function(m) lapply(seq_len(nrow(m)), function(i) unname(as.numeric(m[i, ])))
 
 # ---------------------------------------------------------------------------------------------
@@ -75,9 +77,9 @@ out$fisher_2x2 <- lapply(names(fisher_2x2), function(nm) {
     call = "fisher.test(table)",
     table = as_rows(m),
     pvalue = r$p.value,
-    estimate = unname(r$estimate),
-    conf_int = as.numeric(r$conf.int),
-    conf_int_90 = as.numeric(r90$conf.int)
+    estimate = fin(unname(r$estimate))[[1]],
+    conf_int = fin(as.numeric(r$conf.int)),
+    conf_int_90 = fin(as.numeric(r90$conf.int))
   )
 })
 
