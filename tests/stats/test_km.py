@@ -309,3 +309,23 @@ def test_arbitrary_input_gives_result_or_stats_input_error(time, event, entry, w
             call()
         except StatsInputError:
             pass
+
+
+def test_many_distinct_times_path_matches_binary_search_path(monkeypatch):
+    """The risk table maps subjects to times by sorting when there are many distinct times;
+    force that path on golden data and compare with the default path (and so with R)."""
+    import linewise.stats._km_core as core
+
+    d = DATA["mgus2_age"]
+    args = (d["time"], d["status"], d["sex"])
+    kw = {"entry": d["entry"], "weights": np.linspace(0.5, 2.0, len(d["time"]))}
+    a = kaplan_meier_by(*args, **kw)
+    monkeypatch.setattr(core, "_SEARCH_MAX", 0)
+    b = kaplan_meier_by(*args, **kw)
+    for g in a:
+        pd.testing.assert_frame_equal(a[g].table, b[g].table, rtol=1e-12)
+    case = KM_CASES["lung_sex"]
+    fits = fit_case(case, "log")
+    r = case["by_conf_type"]["log"]
+    for fit, rr in zip(fits, r, strict=True):
+        assert_matches_r(fit.table["survival"].to_numpy(), arr(rr["table"]["survival"]), what="sorted path")

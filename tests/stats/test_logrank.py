@@ -242,3 +242,19 @@ def test_valid_random_data_gives_finite_nonnegative_statistic(rows):
     r = logrank(t, e, g)
     assert r.statistic >= -1e-12
     np.testing.assert_allclose(r.observed.sum(), r.expected.sum(), rtol=1e-9, atol=1e-9)
+
+
+def test_many_distinct_times_path(monkeypatch):
+    """Force the sort-based risk table (used with many distinct times) and compare with R."""
+    import linewise.stats._km_core as core
+
+    monkeypatch.setattr(core, "_SEARCH_MAX", 0)
+    case = next(c for c in GOLDEN["logrank"] if c["name"] == "veteran_celltype_by_trt")
+    d = DATA[case["data"]]
+    r = logrank(d["time"], d["status"], d["celltype"], strata=d["trt"])
+    assert_matches_r(r.statistic, case["statistic"], what="sorted path chisq")
+    assert_matches_r(r.variance, mat(case["variance"]), what="sorted path var")
+    case = next(c for c in GOLDEN["logrank_entry"] if c["name"] == "mgus2_age_sex_rho1")
+    d = DATA[case["data"]]
+    r = logrank(d["time"], d["status"], d["sex"], entry=d["entry"], rho=1)
+    assert_matches_r(r.statistic, case["statistic"], what="sorted path entry chisq")
