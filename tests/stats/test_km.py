@@ -324,8 +324,10 @@ def test_many_distinct_times_path_matches_binary_search_path(monkeypatch):
     b = kaplan_meier_by(*args, **kw)
     for g in a:
         pd.testing.assert_frame_equal(a[g].table, b[g].table, rtol=1e-12)
-    case = KM_CASES["lung_sex"]
-    fits = fit_case(case, "log")
-    r = case["by_conf_type"]["log"]
-    for fit, rr in zip(fits, r, strict=True):
+    # lung: + 0.25 so the times are not whole numbers (the direct-index path is not taken); a
+    # shift leaves the survival column unchanged
+    d = DATA["lung"]
+    fits = kaplan_meier_by(np.asarray(d["time"]) + 0.25, d["status"], d["sex"])
+    for fit, rr in zip(fits.values(), KM_CASES["lung_sex"]["by_conf_type"]["log"], strict=True):
         assert_matches_r(fit.table["survival"].to_numpy(), arr(rr["table"]["survival"]), what="sorted path")
+        assert_matches_r(fit.table["std_err"].to_numpy(), arr(rr["table"]["std_err"]), what="sorted path")

@@ -122,10 +122,14 @@ def risk_table(data: SurvInput, codes: np.ndarray | None = None, k: int = 1) -> 
     As the C routine ``survfitkm``: the rows are the unique (event or censoring) times; the
     risk set at ``t`` is ``{entry < t <= time}`` (``entry`` absent: ``time >= t``).
     """
-    uniq = np.unique(data.time)  # a plain sort of the values (fast SIMD sort in numpy 2)
-    m = uniq.shape[0]
     ev, w = data.event, data.weights
-    if m <= _SEARCH_MAX:
+    dense = _whole_number_rows(data.time)
+    if dense is not None:
+        # whole-number times (days) in a modest range: direct indexing, no search or sort
+        uniq, idx = dense
+        m = uniq.shape[0]
+        key = idx if codes is None else idx * k + codes
+    elif (m := (uniq := np.unique(data.time)).shape[0]) <= _SEARCH_MAX:
         # few distinct times (e.g. days): binary search in a cache-resident table maps each
         # subject to its row without permuting the subjects
         idx = np.searchsorted(uniq, data.time)
@@ -156,6 +160,21 @@ def risk_table(data: SurvInput, codes: np.ndarray | None = None, k: int = 1) -> 
     if data.entry is not None:
         n_risk = n_risk - _entered_at_or_after(data, codes, k, uniq)
     return RiskTable(uniq, n_risk, n_event, n_censor)
+
+
+def _whole_number_rows(time: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Unique times and each subject's row when all times are whole numbers in a small range."""
+    lo, hi = float(time.min()), float(time.max())
+    span = hi - lo
+    if span > 4 * time.shape[0] or span > 2**26:
+        return None
+    whole = time.astype(np.int64)
+    if not np.array_equal(whole, time):
+        return None
+    offset = whole - int(lo)
+    present = np.bincount(offset, minlength=int(span) + 1) > 0
+    row_of = np.cumsum(present) - 1
+    return np.flatnonzero(present) + lo, row_of[offset]
 
 
 def _entered_at_or_after(data: SurvInput, codes, k: int, times: np.ndarray) -> np.ndarray:
