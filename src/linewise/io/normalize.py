@@ -217,12 +217,15 @@ def normalize_column(
     >>> res.issues[["pos", "rule"]].values.tolist()
     [[3, 'code']]
     """
-    lowered = raw.str.lower()
-    missing = raw.isna() | lowered.isin(MISSING_TOKENS)
-    if column.kind is Kind.RECEPTOR:
-        missing = raw.isna() | (lowered.isin(MISSING_TOKENS) & ~lowered.isin(_NEGATIVE | _POSITIVE))
-    present = raw.where(~missing, None)
-    codes, uniques = pd.factorize(present, use_na_sentinel=True)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    # Missing-value tokens are found among the distinct values, then mapped to code -1.
+    keep_tokens = _NEGATIVE | _POSITIVE if column.kind is Kind.RECEPTOR else frozenset()
+    is_missing = np.array([str(u).lower() in MISSING_TOKENS and str(u).lower() not in keep_tokens for u in uniques], dtype=bool)
+    if is_missing.any():
+        remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
+        remap[np.flatnonzero(~is_missing)] = np.arange(int((~is_missing).sum()))
+        codes = remap[codes]  # code -1 indexes the last slot, which is -1
+        uniques = uniques[~is_missing]
     uniq = [str(u) for u in uniques]
     notes: list[str] = []
     precision_of: list[str | None] | None = None

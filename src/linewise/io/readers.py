@@ -167,10 +167,66 @@ def read_csv(path: Path, *, delimiter: str | None = None, encoding: str | None =
     """Read a delimited text file; records whose field count differs from the header are kept
     aside as :class:`ShapeProblem` (e.g. a truncated last line), never silently dropped."""
     source = str(path)
-    text, notes = _decode(path.read_bytes(), encoding, source)
+    data = path.read_bytes()
+    text, notes = _decode(data, encoding, source)
     if not text.strip():
         raise InputFileError(f"{source}: the file is empty")
     delim = delimiter or _sniff_delimiter(text)
+    if not notes and (encoding is None or encoding.lower().replace("-", "") in {"utf8", "utf8sig"}):
+        fast = _read_csv_arrow(data.removeprefix(b"\xef\xbb\xbf"), delim, source)
+        if fast is not None:
+            return fast
+    return _read_csv_exact(text, delim, source, notes)
+
+
+def _read_csv_arrow(data: bytes, delim: str, source: str) -> RawTable | None:
+    """Fast path: pyarrow's multi-threaded CSV reader, all columns as text.
+
+    pyarrow does not report the line numbers of records it cannot split, nor skip blank lines
+    with their numbers, so this path is taken only when every line is one record: then the
+    n-th record is on line n + 1 exactly. Anything else returns ``None`` and the exact
+    (slower) reader runs.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    header = [h.strip() for h in next(csv.reader([first], delimiter=delim), [])]
+    if not header or len(set(header)) != len(header) or not all(header):
+        return None
+    invalid: list[int] = []
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=lambda row: invalid.append(1) or "skip"),
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if invalid or n_lines != table.num_rows + 1:
+        return None
+    data_cols = {}
+    for name in header:
+        col = pc.utf8_trim_whitespace(table.column(name))
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        data_cols[name] = pd.Series(col.to_numpy(zero_copy_only=False), dtype=object)
+    frame = pd.DataFrame(data_cols)
+    if len(header) == 1 and any(d in header[0] for d in ",;\t|"):
+        return None
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+    filled = frame.notna().any(axis=1).to_numpy()
+    if not filled.all():  # a line of only delimiters is a blank line, as in the exact reader
+        frame, rows = frame[filled].reset_index(drop=True), rows[filled]
+    return RawTable(source, frame, rows)
+
+
+def _read_csv_exact(text: str, delim: str, source: str, notes: tuple[str, ...]) -> RawTable:
+    """Exact reader (Python ``csv``): true line numbers with blank lines, multi-line cells and
+    records of the wrong width, which are kept as :class:`ShapeProblem`."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
         header = next(reader)
