@@ -331,3 +331,17 @@ def test_many_distinct_times_path_matches_binary_search_path(monkeypatch):
     for fit, rr in zip(fits.values(), KM_CASES["lung_sex"]["by_conf_type"]["log"], strict=True):
         assert_matches_r(fit.table["survival"].to_numpy(), arr(rr["table"]["survival"]), what="sorted path")
         assert_matches_r(fit.table["std_err"].to_numpy(), arr(rr["table"]["std_err"]), what="sorted path")
+
+
+@pytest.mark.parametrize("case", GOLDEN["timefix"], ids=lambda c: c["name"])
+def test_timefix_as_used_by_km_matches_aeqsurv(case):
+    """R: ``aeqSurv(Surv(time, status))`` / ``aeqSurv(Surv(entry, time, status))``: the times
+    kaplan_meier works on after merging near-equal values."""
+    from linewise.stats._km_core import prepare
+
+    n = len(case["input"])
+    entry = case.get("input_entry")
+    data = prepare(case["input"], np.zeros(n), entry=entry)
+    assert_matches_r(data.time, arr(case["output"]), rtol=0, atol=0, what="aeqSurv time")
+    if entry is not None:
+        assert_matches_r(data.entry, arr(case["output_entry"]), rtol=0, atol=0, what="aeqSurv entry")

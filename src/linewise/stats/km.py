@@ -231,7 +231,7 @@ class KaplanMeierResult(TidyResult):
         est, se = _q.restricted_mean(
             self.time, self.survival, self.n_risk, self.n_event, tau_f, self.start_time
         )
-        z = norm.ppf(1.0 - (1.0 - self.conf_level) / 2.0)
+        z = float(norm.ppf(1.0 - (1.0 - self.conf_level) / 2.0))
         return RMSTResult(tau_f, est, se, self.conf_level, est - z * se, est + z * se)
 
     def summary(self) -> pd.DataFrame:
