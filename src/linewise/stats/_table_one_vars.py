@@ -137,10 +137,21 @@ class ContinuousSummary:
         x = self._sample(i)
         if x.size == 0:
             nan = float("nan")
-            return {"n": 0, "median": nan, "q1": nan, "q3": nan, "min": nan, "max": nan,
-                    "mean": nan, "sd": nan}
+            return {
+                "n": 0,
+                "median": nan,
+                "q1": nan,
+                "q3": nan,
+                "min": nan,
+                "max": nan,
+                "mean": nan,
+                "sd": nan,
+            }
         # numpy's default "linear" quantile is R's quantile(type = 7).
         q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+        with np.errstate(over="ignore", invalid="ignore"):  # |x| near 1e308: inf, not a warning
+            mean = float(x.mean())
+            sd = float(x.std(ddof=1)) if x.size > 1 else float("nan")
         return {
             "n": int(x.size),
             "median": float(med),
@@ -148,8 +159,8 @@ class ContinuousSummary:
             "q3": float(q3),
             "min": float(x.min()),
             "max": float(x.max()),
-            "mean": float(x.mean()),
-            "sd": float(x.std(ddof=1)) if x.size > 1 else float("nan"),
+            "mean": mean,
+            "sd": sd,
         }
 
     def smd(self) -> float:
@@ -161,7 +172,13 @@ class ContinuousSummary:
     def long_rows(self, var: str, label: str, group_names: list[str]) -> list[dict]:
         out = []
         for i, gname in [(-1, OVERALL)] + list(enumerate(group_names)):
-            row = {"variable": var, "label": label, "type": "continuous", "level": "", "group": gname}
+            row = {
+                "variable": var,
+                "label": label,
+                "type": "continuous",
+                "level": "",
+                "group": gname,
+            }
             row.update(self.stats(i))
             row["n_missing"] = self.missing(i)
             out.append(row)
@@ -187,4 +204,6 @@ def summarise_continuous(series: pd.Series, g: np.ndarray, n_groups: int, name: 
     vals, grp = values[ok][order], g[ok][order]
     bounds = np.searchsorted(grp, np.arange(n_groups + 1))
     samples = [vals[bounds[k] : bounds[k + 1]] for k in range(n_groups)]
-    return ContinuousSummary(samples=samples, missing_by_group=np.bincount(g[missing], minlength=n_groups))
+    return ContinuousSummary(
+        samples=samples, missing_by_group=np.bincount(g[missing], minlength=n_groups)
+    )

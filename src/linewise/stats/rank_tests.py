@@ -297,17 +297,17 @@ def t_test(x, y, equal_var: bool = False, conf_level: float = 0.95) -> TTestResu
     vy = float(ys.var(ddof=1)) if ny > 1 else 0.0
     if equal_var:
         df = float(nx + ny - 2)
-        pooled = ((nx - 1) * vx + (ny - 1) * vy) / df
-        se = np.sqrt(pooled * (1.0 / nx + 1.0 / ny))
-        title = " Two Sample t-test"
+        se = float(np.sqrt(((nx - 1) * vx + (ny - 1) * vy) / df * (1.0 / nx + 1.0 / ny)))
+        title = "Two Sample t-test"
     else:
         sx2, sy2 = vx / nx, vy / ny
-        se = np.sqrt(sx2 + sy2)
-        df = (sx2 + sy2) ** 2 / (sx2**2 / (nx - 1) + sy2**2 / (ny - 1))
+        se = float(np.sqrt(sx2 + sy2))
         title = "Welch Two Sample t-test"
     # R refuses essentially constant data rather than dividing by ~0.
-    if se < 10 * np.finfo(float).eps * max(abs(mx), abs(my)) or se == 0:
+    if se == 0 or se < 10 * np.finfo(float).eps * max(abs(mx), abs(my)):
         raise StatsInputError("x, y: data are essentially constant; the t statistic is undefined")
+    if not equal_var:
+        df = (sx2 + sy2) ** 2 / (sx2**2 / (nx - 1) + sy2**2 / (ny - 1))
     t = (mx - my) / se
     half = sps.t.ppf(1.0 - (1.0 - level) / 2.0, df) * se
     return TTestResult(
@@ -320,5 +320,5 @@ def t_test(x, y, equal_var: bool = False, conf_level: float = 0.95) -> TTestResu
         conf_high=float(mx - my + half),
         conf_level=level,
         equal_var=bool(equal_var),
-        title=title.strip(),
+        title=title,
     )

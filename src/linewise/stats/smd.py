@@ -55,18 +55,20 @@ class StandardizedDifference(TidyResult):
             for (a, b), v in zip(self.pairs, self.pairwise, strict=True)
         ]
         if len(rows) > 1:
-            rows.insert(0, {"group_1": "average", "group_2": "", "kind": self.kind, "smd": self.smd})
+            rows.insert(
+                0, {"group_1": "average", "group_2": "", "kind": self.kind, "smd": self.smd}
+            )
         return pd.DataFrame(rows, columns=["group_1", "group_2", "kind", "smd"])
 
 
 def _continuous_pair(a: np.ndarray, b: np.ndarray) -> float:
-    diff = float(a.mean() - b.mean())
-    var_a = float(a.var(ddof=1)) if a.size > 1 else np.nan
-    var_b = float(b.var(ddof=1)) if b.size > 1 else np.nan
-    pooled = (var_a + var_b) / 2.0
-    if diff == 0.0 and pooled == 0.0:
-        return 0.0  # one constant shared by both groups
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        diff = float(a.mean() - b.mean())
+        var_a = float(a.var(ddof=1)) if a.size > 1 else np.nan
+        var_b = float(b.var(ddof=1)) if b.size > 1 else np.nan
+        pooled = (var_a + var_b) / 2.0
+        if diff == 0.0 and pooled == 0.0:
+            return 0.0  # one constant shared by both groups
         return float(abs(diff) / np.sqrt(pooled))
 
 

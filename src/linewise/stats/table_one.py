@@ -41,6 +41,7 @@ __all__ = ["TableOneResult", "table_one"]
 VariableType = Literal["categorical", "continuous"]
 ContinuousStat = Literal["median_iqr", "median_range"]
 MissingRows = Literal["ifany", "always", "no"]
+CategoricalTest = Literal["auto", "chi-square", "fisher"]
 
 #: Numeric variables with fewer distinct values than this are categorical (as gtsummary).
 CATEGORICAL_MAX_LEVELS = 10
@@ -78,7 +79,9 @@ class TableOneResult(TidyResult):
     @property
     def headers(self) -> dict[str, str]:
         """Column headers with group sizes, e.g. ``{"Tmab": "Tmab (N = 24)"}``."""
-        out = {col: f"{col} (N = {n})" for col, n in zip(self.group_columns, self.group_n, strict=True)}
+        out = {
+            col: f"{col} (N = {n})" for col, n in zip(self.group_columns, self.group_n, strict=True)
+        }
         if OVERALL in self.table.columns:
             out[OVERALL] = f"{OVERALL} (N = {self.n_total})"
         return out
@@ -119,7 +122,9 @@ def _check_inputs(data, by, variables, types, labels) -> tuple[list[str], dict, 
     for v, t in types.items():
         if v not in variables:
             raise StatsInputError(f"types: {v!r} is not one of the variables")
-        types[v] = as_choice(f"types[{v!r}]", t, {"categorical": "categorical", "continuous": "continuous"})
+        types[v] = as_choice(
+            f"types[{v!r}]", t, {"categorical": "categorical", "continuous": "continuous"}
+        )
     labels = dict(labels or {})
     for v in labels:
         if v not in variables:
@@ -169,6 +174,7 @@ def table_one(
     overall: bool = False,
     smd: bool = False,
     p_values: bool = True,
+    categorical_test: CategoricalTest = "auto",
     missing: MissingRows = "ifany",
     digits: int = 1,
     percent_digits: int = 1,
@@ -197,6 +203,10 @@ def table_one(
         Add the standardised mean difference of each variable (tableone's definition).
     p_values : bool
         Add p-values and the test used (chi-square / Fisher / Wilcoxon / Kruskal-Wallis).
+    categorical_test : {"auto", "chi-square", "fisher"}
+        ``"auto"`` (gtsummary): Pearson chi-square without continuity correction when every
+        expected count is at least 5, Fisher's exact test otherwise. ``"chi-square"`` always
+        uses Pearson's test (as Study B reports), ``"fisher"`` always Fisher's.
     missing : {"ifany", "always", "no"}
         When to show the "Unknown" row with the count of missing values.
     digits, percent_digits : int
@@ -227,10 +237,23 @@ def table_one(
     ("Fisher's exact test", 0.4202)
     """
     variables, types, labels = _check_inputs(data, by, variables, types, labels)
-    stat = as_choice("continuous_stat", continuous_stat, {"median_iqr": "median_iqr", "median_range": "median_range"})
+    stat = as_choice(
+        "continuous_stat",
+        continuous_stat,
+        {"median_iqr": "median_iqr", "median_range": "median_range"},
+    )
+    cat_test = as_choice(
+        "categorical_test",
+        categorical_test,
+        {"auto": "auto", "chi-square": "chi-square", "fisher": "fisher"},
+    )
     show_missing = as_choice("missing", missing, {"ifany": "ifany", "always": "always", "no": "no"})
     for name, value in (("digits", digits), ("percent_digits", percent_digits)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value <= 10:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or not 0 <= value <= 10
+        ):
             raise StatsInputError(f"{name}: {value!r} must be a whole number from 0 to 10")
     codes, levels, keep = _group_codes(data, by)
     frame = data.loc[keep]
@@ -249,7 +272,11 @@ def table_one(
             summ = summarise_categorical(frame[var], g, n_groups, var)
         else:
             summ = summarise_continuous(frame[var], g, n_groups, var)
-        test = _test(summ, n_groups) if (compare and p_values) else (None, np.nan, np.nan, np.nan, np.nan)
+        test = (
+            _test(summ, n_groups, cat_test)
+            if (compare and p_values)
+            else (None, np.nan, np.nan, np.nan, np.nan)
+        )
         smd_value = summ.smd() if (compare and smd) else np.nan
         test_rows.append(
             {
@@ -267,8 +294,18 @@ def table_one(
         long_rows.extend(summ.long_rows(var, label, [str(v) for v in levels] if compare else []))
         rows.extend(
             _display_rows(
-                summ, var, label, group_cols, show_overall, stat, digits, percent_digits,
-                show_missing, test[0], test[3], smd_value,
+                summ,
+                var,
+                label,
+                group_cols,
+                show_overall,
+                stat,
+                digits,
+                percent_digits,
+                show_missing,
+                test[0],
+                test[3],
+                smd_value,
             )
         )
     table = pd.DataFrame(rows)
@@ -292,7 +329,7 @@ def table_one(
     )
 
 
-def _test(summ, n_groups: int) -> tuple:
+def _test(summ, n_groups: int, categorical_test: str) -> tuple:
     """(test name, statistic, df, p-value, smallest expected count) for one variable."""
     none = (None, np.nan, np.nan, np.nan, np.nan)
     if isinstance(summ, CategoricalSummary):
@@ -303,11 +340,16 @@ def _test(summ, n_groups: int) -> tuple:
         if counts.shape[0] < 2 or counts.shape[1] < 2:
             return none
         chi = chi_square(counts)
-        if chi.min_expected >= 5:
+        wants_chi = categorical_test == "chi-square" or (
+            categorical_test == "auto" and chi.min_expected >= 5
+        )
+        if wants_chi:
             return (TEST_CHISQ, chi.statistic, float(chi.df), chi.pvalue, chi.min_expected)
         try:
             fisher = fisher_exact(counts)
         except ExactTooLarge:
+            if categorical_test == "fisher":
+                raise
             # Exact enumeration infeasible (very large n with a rare level): fall back to the
             # chi-square test and say so in the test name.
             return (TEST_CHISQ_NO_EXACT, chi.statistic, float(chi.df), chi.pvalue, chi.min_expected)
@@ -327,13 +369,32 @@ def _test(summ, n_groups: int) -> tuple:
 
 
 def _display_rows(
-    summ, var, label, group_cols, show_overall, stat, digits, pdigits, show_missing, test, p, smd_value
+    summ,
+    var,
+    label,
+    group_cols,
+    show_overall,
+    stat,
+    digits,
+    pdigits,
+    show_missing,
+    test,
+    p,
+    smd_value,
 ) -> list[dict]:
     """Display rows of one variable: label row, level rows (categorical), Unknown row."""
     cols = ([OVERALL] if show_overall else []) + group_cols
     # index -1 of the summaries is the overall column, 0..G-1 the groups.
     idx = ([-1] if show_overall else []) + list(range(len(group_cols)))
-    head = {"variable": var, "label": label, "row_type": "label", "level": "", "p": p, "test": test, "smd": smd_value}
+    head = {
+        "variable": var,
+        "label": label,
+        "row_type": "label",
+        "level": "",
+        "p": p,
+        "test": test,
+        "smd": smd_value,
+    }
     out = []
     if isinstance(summ, CategoricalSummary):
         head.update({c: "" for c in cols})
@@ -351,9 +412,13 @@ def _display_rows(
             if s["n"] == 0:
                 head[c] = "NA"
             elif stat == "median_iqr":
-                head[c] = f"{_fmt(s['median'], digits)} ({_fmt(s['q1'], digits)}, {_fmt(s['q3'], digits)})"
+                head[c] = (
+                    f"{_fmt(s['median'], digits)} ({_fmt(s['q1'], digits)}, {_fmt(s['q3'], digits)})"
+                )
             else:
-                head[c] = f"{_fmt(s['median'], digits)} ({_fmt(s['min'], digits)}–{_fmt(s['max'], digits)})"
+                head[c] = (
+                    f"{_fmt(s['median'], digits)} ({_fmt(s['min'], digits)}–{_fmt(s['max'], digits)})"
+                )
         out.append(head)
     n_missing = [summ.missing(i) for i in idx]
     if show_missing == "always" or (show_missing == "ifany" and summ.missing(-1) > 0):
