@@ -95,6 +95,18 @@ ds <- list(
                     group = c(1, 2, 1, 2, 1, 2, 1, 2)),
   time_zero = list(time = c(0, 0, 1, 2, 3, 3, 4), status = c(1, 0, 1, 1, 0, 1, 0))
 )
+# Small random data sets (ties, heavy censoring, curves ending at 0 or flat): many chances for
+# the median / quantile rules' edge cases (S exactly at 0.5, limits that rise, NA limits).
+set.seed(31)
+n_random <- 40
+for (i in seq_len(n_random)) {
+  n <- sample(3:25, 1)
+  ds[[sprintf("random_%02d", i)]] <- list(
+    time = sample(1:8, n, replace = TRUE) * sample(c(1, 0.5), 1),
+    status = rbinom(n, 1, runif(1, 0.3, 1)),
+    group = sample(c("x", "y"), n, replace = TRUE)
+  )
+}
 out$datasets <- ds
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +195,10 @@ out$km <- list(
   km_case("near_equal", "near_equal", "Surv(time, status) ~ 1", c(1, 2, 4), 4),
   km_case("time_zero", "time_zero", "Surv(time, status) ~ 1", c(0, 2, 4), 4)
 )
+out$km <- c(out$km, lapply(seq_len(n_random), function(i) {
+  nm <- sprintf("random_%02d", i)
+  km_case(nm, nm, "Surv(time, status) ~ 1", c(1, 3, 5), 6)
+}))
 
 # ---------------------------------------------------------------------------------------------
 # Median follow-up: reverse Kaplan-Meier (Schemper & Smith 1996) and observed times
@@ -248,6 +264,11 @@ out$logrank <- list(
   survdiff_case("small_groups", "small_groups", "group"),
   survdiff_case("near_equal", "near_equal", "group")
 )
+out$logrank <- c(out$logrank, unlist(lapply(seq_len(n_random), function(i) {
+  nm <- sprintf("random_%02d", i)
+  if (length(unique(ds[[nm]]$group)) < 2) return(list())
+  list(survdiff_case(nm, nm, "group"), survdiff_case(paste0(nm, "_rho1"), nm, "group", rho = 1))
+}), recursive = FALSE))
 
 # Delayed entry, no tied event times: the log-rank equals coxph's score test (Breslow = exact
 # hypergeometric variance when one event per time).
