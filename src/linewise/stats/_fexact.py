@@ -40,8 +40,9 @@ from ._validate import StatsInputError
 RELATIVE_TOLERANCE = 1e-7
 #: Past-path values equal to this absolute precision (log scale) are merged.
 _MERGE_DIGITS = 10
-#: Most column fillings (summed over the network) enumerated before giving up.
-MAX_FILLINGS = 20_000_000
+#: Most column fillings (summed over the network) enumerated before giving up: a 3 x 4 table
+#: with n = 300 needs ~4e6; each kept filling costs ~12 bytes (its value and child index).
+MAX_FILLINGS = 10_000_000
 
 
 class ExactTooLarge(StatsInputError):
@@ -128,9 +129,10 @@ def fisher_rxc_pvalue(table: np.ndarray) -> float:
             step_j.append(np.sum(_lfact(comp), axis=1))
         children = np.concatenate(blocks)
         codes = children @ powers
-        uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
         keys.append(children[first])
         bounds_at = np.cumsum([0] + [b.shape[0] for b in blocks])
+        inverse = inverse.reshape(-1).astype(np.int32)
         links.append([inverse[bounds_at[i] : bounds_at[i + 1]] for i in range(len(blocks))])
         steps.append(step_j)
 
