@@ -52,87 +52,111 @@ class ConcordanceResult(TidyResult):
         )
 
 
-def _pair_sums(key, xr, is_death, w, n_xbits, n_bits):
-    """Weighted pair sums for pairs (comparator j before death i) in descending ``key``.
+def _moved(arr: np.ndarray, new_pos: np.ndarray) -> np.ndarray:
+    out = np.empty_like(arr)
+    out[new_pos] = arr
+    return out
 
-    Items are comparators (``is_death`` False) and events (True).  A pair is formed when
-    the comparator's key is strictly greater than the event's and both share the
-    stratum (the high bits of ``xr`` above ``n_xbits``).  Returns, per item, the summed
-    partner weights with smaller / equal / larger score:
-    for an event, over its comparators; for a comparator, over its events.
+
+def _dominance(scan, val, n_bits, n_low, is_death, w, src_bit):
+    """Weighted sums over pairs found by a bitwise divide and conquer.
+
+    Items (comparators and events) are visited in ``scan`` order; a pair is a comparator
+    ``j`` earlier in the scan than an event ``i`` whose ``val`` first differs (below bit
+    ``n_low``; the higher bits hold the stratum) with ``j`` on the ``src_bit`` side.
+    Returns one array: for an event, the summed weights of its paired comparators; for a
+    comparator, the summed weights of its paired events.  Each bit level is a handful of
+    cumulative sums, so the whole is O(n * bits).
     """
-    m = key.size
-    # Descending key; at equal keys events come first so that they are not paired.
-    order = np.lexsort((~is_death, -key))
-    xr_o = xr[order]
-    dth = is_death[order]
-    src_w = np.where(dth, 0.0, w[order])
-    dth_w = np.where(dth, w[order], 0.0)
-    less = np.zeros(m)
-    greater = np.zeros(m)
-    perm = np.arange(m)
-    idx = np.arange(m)
+    m = scan.size
+    val = val[scan]
+    w = w[scan]
+    isd = is_death[scan]
+    origin = scan.copy()
+    acc = np.zeros(m)
+    pos = np.arange(m)
     for b in range(n_bits - 1, -1, -1):
-        xp = xr_o[perm]
-        gid = xp >> (b + 1)
-        bit = ((xp >> b) & 1).astype(bool)
-        new_group = np.empty(m, dtype=bool)
-        new_group[0] = True
-        np.not_equal(gid[1:], gid[:-1], out=new_group[1:])
-        gstart = np.maximum.accumulate(np.where(new_group, idx, 0))
-        starts = np.flatnonzero(new_group)
-        gidx = np.cumsum(new_group) - 1
-        if b < n_xbits:
-            sw = src_w[perm]
-            dw = dth_w[perm]
-            dp = dth[perm]
-            for low, high, target_dth, target_src in ((~bit, bit, less, greater), (bit, ~bit, greater, less)):
-                # events on the `high` side collect earlier comparators on the `low` side
-                c = np.cumsum(np.where(low, sw, 0.0))
-                c_ex = c - np.where(low, sw, 0.0)
-                sel = high & dp
-                target_dth[perm[sel]] += (c_ex - c_ex[gstart])[sel]
-                # comparators on the `low` side collect later events on the `high` side
-                hd = np.where(high, dw, 0.0)
-                e = np.cumsum(hd)
-                gtot = np.add.reduceat(hd, starts)[gidx]
-                later = gtot - (e - (e[gstart] - hd[gstart]))
-                sel = low & ~dp
-                target_src[perm[sel]] += later[sel]
-        # stable partition of each group by the current bit (0s first)
+        gid = val >> (b + 1)
+        bit = ((val >> b) & 1).astype(bool)
+        newg = np.empty(m, dtype=bool)
+        newg[0] = True
+        np.not_equal(gid[1:], gid[:-1], out=newg[1:])
+        starts = np.flatnonzero(newg)
+        grp = np.cumsum(newg) - 1
+        start_of = starts[grp]
+        src = bit if src_bit else ~bit
+        if b < n_low:
+            cw = np.where(src & ~isd, w, 0.0)  # comparators on the source side
+            c = np.cumsum(cw)
+            fwd = c - (c - cw)[starts][grp]
+            dwt = np.where(~src & isd, w, 0.0)  # events on the other side
+            e = np.cumsum(dwt)
+            bwd = np.add.reduceat(dwt, starts)[grp] - (e - (e - dwt)[starts][grp])
+            acc += np.where(isd, np.where(src, 0.0, fwd), np.where(src, bwd, 0.0))
+        if b == 0:
+            break
+        # stable partition of every group by the current bit (0s first)
         zero = ~bit
-        cz = np.cumsum(zero) - zero
-        zeros_before = cz - cz[gstart]
-        nz = np.add.reduceat(zero.astype(np.int64), starts)[gidx]
-        pos_in_group = idx - gstart
-        new_pos = gstart + np.where(zero, zeros_before, nz + (pos_in_group - zeros_before))
-        nxt = np.empty_like(perm)
-        nxt[new_pos] = perm
-        perm = nxt
-    # equal scores: the final order is grouped by full xr, key-descending inside
-    xp = xr_o[perm]
-    new_group = np.concatenate(([True], xp[1:] != xp[:-1]))
-    gstart = np.maximum.accumulate(np.where(new_group, idx, 0))
-    sw = src_w[perm]
-    dw = dth_w[perm]
-    dp = dth[perm]
-    c = np.cumsum(sw)
-    c_ex = c - sw
-    equal = np.zeros(m)
-    equal[perm[dp]] = (c_ex - c_ex[gstart])[dp]
-    e = np.cumsum(dw)
-    starts = np.flatnonzero(new_group)
-    gtot = np.add.reduceat(dw, starts)[np.cumsum(new_group) - 1]
-    e_before_group = e[gstart] - dw[gstart]
-    later = gtot - (e - e_before_group)
-    equal[perm[~dp]] = later[~dp]
-    out_less = np.empty(m)
-    out_greater = np.empty(m)
-    out_equal = np.empty(m)
-    out_less[order] = less
-    out_greater[order] = greater
-    out_equal[order] = equal
-    return out_less, out_equal, out_greater
+        cz = np.cumsum(zero)
+        cz_ex = cz - zero
+        zeros_before = cz_ex - cz_ex[start_of]
+        nz = np.add.reduceat(zero.astype(np.int64), starts)[grp]
+        new_pos = start_of + np.where(zero, zeros_before, nz + (pos - start_of - zeros_before))
+        val, w, isd, origin, acc = (_moved(a, new_pos) for a in (val, w, isd, origin, acc))
+    out = np.empty(m)
+    out[origin] = acc
+    return out
+
+
+def _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits):
+    """Pair sums for the relation ``comp_key[j] > death_key[i]`` (same stratum).
+
+    Returns per event (L, E, T): comparator weight with smaller / equal score and in
+    total; per comparator (G, E, T): event weight with larger / equal score and in total.
+    """
+    n = comp_key.size
+    nd = di.size
+    items_key = np.concatenate([comp_key, death_key])
+    items_x = np.concatenate([xr, xr[di]])
+    isd = np.concatenate([np.zeros(n, bool), np.ones(nd, bool)])
+    items_w = np.concatenate([w, w[di]])
+    xrank = items_x & ((1 << xbits) - 1)
+    if kbits <= xbits:
+        # scan by score ascending (events first at ties): earlier comparator = smaller x;
+        # bits over the time key: comparator needs the larger key (bit 1)
+        scan = np.lexsort((~isd, xrank))
+        smaller = _dominance(scan, items_key, kbits + sbits, kbits, isd, items_w, 1)
+    else:
+        # scan by key descending (events first at ties); bits over the score
+        scan = np.lexsort((~isd, -items_key))
+        smaller = _dominance(scan, items_x, xbits + sbits, xbits, isd, items_w, 0)
+    strat = comp_key >> kbits
+    # totals by key (strata are the high bits of the key)
+    ck = np.sort(comp_key, kind="stable")
+    cw = np.concatenate(([0.0], np.cumsum(w[np.argsort(comp_key, kind="stable")])))
+    dstrat = death_key >> kbits
+    tot_d = cw[np.searchsorted(ck, (dstrat + 1) << kbits, "left")] - cw[np.searchsorted(ck, death_key, "right")]
+    dk_order = np.argsort(death_key, kind="stable")
+    dk = death_key[dk_order]
+    dw = np.concatenate(([0.0], np.cumsum(w[di][dk_order])))
+    tot_c = dw[np.searchsorted(dk, comp_key, "left")] - dw[np.searchsorted(dk, strat << kbits, "left")]
+    # equal scores: group by (stratum, score); key descending inside, events first
+    order = np.lexsort((~isd, -items_key, items_x))
+    xo = items_x[order]
+    newg = np.concatenate(([True], xo[1:] != xo[:-1]))
+    starts = np.flatnonzero(newg)
+    grp = np.cumsum(newg) - 1
+    wo = items_w[order]
+    do = isd[order]
+    cwo = np.where(do, 0.0, wo)
+    c = np.cumsum(cwo)
+    before = c - (c - cwo)[starts][grp]
+    dwo = np.where(do, wo, 0.0)
+    e = np.cumsum(dwo)
+    after = np.add.reduceat(dwo, starts)[grp] - (e - (e - dwo)[starts][grp])
+    equal = np.empty(n + nd)
+    equal[order] = np.where(do, before, after)
+    return (smaller[n:], equal[n:], tot_d), (smaller[:n], equal[:n], tot_c)
 
 
 def concordance_counts(time, event, score, *, entry=None, strata=None, weights=None):
@@ -150,40 +174,33 @@ def concordance_counts(time, event, score, *, entry=None, strata=None, weights=N
     tk = np.searchsorted(uniq, time).astype(np.int64)
     ux, xrank = np.unique(np.asarray(score, dtype=float), return_inverse=True)
     xrank = xrank.ravel().astype(np.int64)
-    n_xbits = max(int(ux.size - 1).bit_length(), 1)
-    n_sbits = int(int(strata.max()).bit_length()) if n else 0
-    xr = (strata << n_xbits) | xrank
-    n_bits = n_xbits + n_sbits
-    span = np.int64(2 * uniq.size + 2)
-
+    xbits = max(int(ux.size - 1).bit_length(), 1)
+    kbits = int(2 * uniq.size + 1).bit_length()
+    sbits = int(int(strata.max()).bit_length()) if n else 0
+    xr = (strata << xbits) | xrank
     di = np.flatnonzero(event)
     # comparator key 2T + censored: exit after t, or censored at t, beats an event's 2T
-    comp_key = strata * span + 2 * tk + (~event)
-    death_key = strata[di] * span + 2 * tk[di]
-    items_key = np.concatenate([comp_key, death_key])
-    items_x = np.concatenate([xr, xr[di]])
-    items_d = np.concatenate([np.zeros(n, bool), np.ones(di.size, bool)])
-    items_w = np.concatenate([w, w[di]])
-    lo, eq, gr = _pair_sums(items_key, items_x, items_d, items_w, n_xbits, n_bits)
+    comp_key = (strata << kbits) | (2 * tk + (~event))
+    death_key = (strata[di] << kbits) | (2 * tk[di])
+    (l_d, e_d, t_d), (g_c, e_c, t_c) = _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits)
     if entry is not None:
         # remove comparators that had not yet entered: entry_j >= t_i
         ek = np.searchsorted(uniq, np.asarray(entry, dtype=float)).astype(np.int64)
-        items_key2 = np.concatenate([strata * span + 2 * ek + 1, death_key])
-        lo2, eq2, gr2 = _pair_sums(items_key2, items_x, items_d, items_w, n_xbits, n_bits)
-        lo, eq, gr = lo - lo2, eq - eq2, gr - gr2
-    # event role (items n..): comparators with larger score -> concordant
-    a_less, a_eq, a_gr = lo[n:], eq[n:], gr[n:]
-    # comparator role (items :n): events with smaller score -> concordant
-    b_less, b_eq, b_gr = lo[:n], eq[:n], gr[:n]
+        entry_key = (strata << kbits) | (2 * ek + 1)
+        (l2, e2, t2), (g2, ec2, tc2) = _relation_sums(entry_key, death_key, xr, di, w, kbits, xbits, sbits)
+        l_d, e_d, t_d = l_d - l2, e_d - e2, t_d - t2
+        g_c, e_c, t_c = g_c - g2, e_c - ec2, t_c - tc2
+    gr_d = t_d - l_d - e_d  # comparators with a larger score than the event
+    l_c = t_c - g_c - e_c  # events with a smaller score than the comparator
     infl = np.zeros((n, 3))
-    infl[:, 0] = b_less
-    infl[:, 1] = b_gr
-    infl[:, 2] = b_eq
-    infl[di, 0] += a_gr
-    infl[di, 1] += a_less
-    infl[di, 2] += a_eq
+    infl[:, 0] = l_c
+    infl[:, 1] = g_c
+    infl[:, 2] = e_c
+    infl[di, 0] += gr_d
+    infl[di, 1] += l_d
+    infl[di, 2] += e_d
     wd = w[di]
-    counts = (float(wd @ a_gr), float(wd @ a_less), float(wd @ a_eq))
+    counts = (float(wd @ gr_d), float(wd @ l_d), float(wd @ e_d))
     return counts, infl
 
 

@@ -91,7 +91,7 @@ class CoxResult(TidyResult):
 
     def proportional_hazards_test(self) -> ProportionalHazardsTest:
         """Score test of proportional hazards per term and GLOBAL (R ``cox.zph``, transform "km")."""
-        rs, x, eta, entry, terms, keep = self._zph_inputs
+        rs, x, eta, terms, keep = self._zph_inputs
         if not keep.any():
             raise StatsInputError("proportional_hazards_test: the model has no estimable coefficient")
         # cox.zph drops aliased (NA) coefficients and renumbers the term columns.
@@ -101,7 +101,7 @@ class CoxResult(TidyResult):
             cols = np.asarray([new_index[c] for c in cols if keep[c]], dtype=int)
             if cols.size:
                 kept_terms.append((name, cols))
-        return cox_zph(rs, x[:, keep], eta, entry, kept_terms)
+        return cox_zph(rs, x[:, keep], eta, kept_terms)
 
     def _repr_html_(self) -> str:
         head = (
@@ -381,7 +381,7 @@ def cox(
         var=used_var,
         warnings=tuple(notes),
         title=title,
-        _zph_inputs=(rs, x, eta, en, terms, keep),
+        _zph_inputs=(rs, x, eta, terms, keep),
     )
 
 

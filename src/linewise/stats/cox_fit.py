@@ -40,49 +40,63 @@ TOLER_INF = float(np.sqrt(EPS))
 class RiskSets:
     """Event-group structure of one data set, computed once per fit.
 
-    Groups are the distinct (stratum, event time) pairs, ordered by stratum then time.
-    Observation ``i`` is at risk for groups ``lo[i] <= g < hi[i]``.
+    Every per-observation array is in *sorted order* (stratum, then exit time, events
+    before censorings at equal times); ``order[k]`` is the original row of sorted
+    position ``k``.  Groups are the distinct (stratum, event time) pairs in the same
+    order; sorted observation ``i`` is at risk for groups ``lo[i] <= g < hi[i]``.
     """
 
     n: int
     n_groups: int
+    order: np.ndarray  # (n,) sorted position -> original row
     lo: np.ndarray  # (n,) first group at risk
     hi: np.ndarray  # (n,) one past the last group at risk
     event: np.ndarray  # (n,) bool
     weights: np.ndarray  # (n,)
-    death_idx: np.ndarray  # (n_d,) event records sorted by (stratum, time)
+    death_idx: np.ndarray  # (n_d,) sorted positions of the event records
     death_group: np.ndarray  # (n_d,) group of each event record
     efron_frac: np.ndarray  # (n_d,) r/d for Efron, 0 for Breslow
+    group_start: np.ndarray  # (G,) first event record of each group (index into death_idx)
     group_d: np.ndarray  # (G,) number of event records in the group
     group_w: np.ndarray  # (G,) summed weights of the event records
     group_time: np.ndarray  # (G,)
     group_stratum: np.ndarray  # (G,)
+    exit_first: np.ndarray  # (G,) first sorted position with exit >= group time (same stratum)
+    stratum_end: np.ndarray  # (G,) one past the last sorted position of the group's stratum
+    entry_order: np.ndarray | None  # (n,) sorted positions ordered by (stratum, entry)
+    entry_first: np.ndarray | None  # (G,) first entry-ordered position with entry >= time
+    entry_end: np.ndarray | None  # (G,) one past the stratum in entry order
     obs_time: np.ndarray  # (n,) exit times
+    obs_entry: np.ndarray | None  # (n,) entry times
     obs_stratum: np.ndarray  # (n,) stratum codes
     counting: bool
 
 
 def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron") -> RiskSets:
-    """Group event times and locate each observation's at-risk range of groups."""
+    """Sort once by (stratum, time); group event times; locate each row's at-risk groups."""
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     weights = np.asarray(weights, dtype=float)
     n = time.shape[0]
     strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
+    order = np.lexsort((~event, time, strata))
+    time, event, weights, strata = time[order], event[order], weights[order], strata[order]
+    if entry is not None:
+        entry = np.asarray(entry, dtype=float)[order]
 
     # Integer keys (stratum, rank of time) so that comparisons are exact and strata never mix.
-    pooled = time if entry is None else np.concatenate([time, np.asarray(entry, dtype=float)])
+    pooled = time if entry is None else np.concatenate([time, entry])
     uniq = np.unique(pooled)
     k = np.int64(uniq.size + 1)
     stop_key = strata * k + 1 + np.searchsorted(uniq, time)
 
     death_idx = np.flatnonzero(event)
-    death_idx = death_idx[np.lexsort((time[death_idx], strata[death_idx]))]
     dkey = stop_key[death_idx]
     new_group = np.concatenate(([True], dkey[1:] != dkey[:-1])) if dkey.size else np.zeros(0, bool)
     starts = np.flatnonzero(new_group)
     death_group = np.cumsum(new_group) - 1
     gkey = dkey[starts]
+    gstrat = strata[death_idx[starts]]
     group_d = np.diff(np.append(starts, dkey.size))
     group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
     rank_in_group = np.arange(dkey.size) - starts[death_group]
@@ -92,16 +106,24 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         efron_frac = np.zeros(dkey.size)
 
     hi = np.searchsorted(gkey, stop_key, side="right")
+    exit_first = np.searchsorted(stop_key, gkey, side="left")
+    stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
+    entry_order = entry_first = entry_end = None
     if entry is None:
         lo = np.searchsorted(gkey, strata * k, side="left")
     else:
-        entry_key = strata * k + 1 + np.searchsorted(uniq, np.asarray(entry, dtype=float))
+        entry_key = strata * k + 1 + np.searchsorted(uniq, entry)
         # at risk needs entry < t: groups with t <= entry are excluded.
         lo = np.searchsorted(gkey, entry_key, side="right")
+        entry_order = np.argsort(entry_key, kind="stable")
+        sorted_entry_key = entry_key[entry_order]
+        entry_first = np.searchsorted(sorted_entry_key, gkey, side="left")
+        entry_end = np.searchsorted(sorted_entry_key, (gstrat + 1) * k, side="left")
     lo = np.minimum(lo, hi)
     return RiskSets(
         n=n,
         n_groups=int(starts.size),
+        order=order,
         lo=lo,
         hi=hi,
         event=event,
@@ -109,40 +131,44 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         death_idx=death_idx,
         death_group=death_group,
         efron_frac=efron_frac,
+        group_start=starts,
         group_d=group_d,
         group_w=group_w,
         group_time=time[death_idx[starts]],
-        group_stratum=strata[death_idx[starts]],
+        group_stratum=gstrat,
+        exit_first=exit_first,
+        stratum_end=stratum_end,
+        entry_order=entry_order,
+        entry_first=entry_first,
+        entry_end=entry_end,
         obs_time=time,
+        obs_entry=entry,
         obs_stratum=strata,
         counting=entry is not None,
     )
 
 
-def _range_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
-    """``S[g] = sum of values[i] over observations at risk at group g`` (G x p).
+def _reverse_cumsum(values: np.ndarray) -> np.ndarray:
+    """``out[i] = values[i:].sum(axis=0)``, with a trailing zero row (length n + 1)."""
+    out = np.zeros((values.shape[0] + 1,) + values.shape[1:])
+    np.cumsum(values[::-1], axis=0, out=out[-2::-1])
+    return out
 
-    Reverse cumulative sum over groups: an observation enters at its last group
-    ``hi - 1`` and leaves below ``lo`` -- the order in which R's C code accumulates
-    (from the largest time downwards), so rounding is comparable.
+
+def _range_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
+    """``S[g] = sum of values[i] over (sorted) observations at risk at group g``.
+
+    One reverse cumulative sum over the sorted rows, read at each group's first row --
+    the order in which R's C code accumulates (from the largest time downwards).  With
+    delayed entry the rows that have not yet entered (entry >= t) are subtracted the
+    same way, from the entry-ordered reverse cumulative sum (as ``agfit4`` does).
     """
-    g = rs.n_groups
-    single = values.ndim == 1
-    vals = values[:, None] if single else values
-    out = np.empty((g, vals.shape[1]))
-    enter = rs.hi - 1
-    leave = rs.lo - 1
-    at_risk = rs.hi > rs.lo
-    enter_ok = enter[at_risk]
-    leave_ok = leave[at_risk]
-    has_leave = leave_ok >= 0
-    for j in range(vals.shape[1]):
-        col = vals[at_risk, j]
-        delta = np.bincount(enter_ok, weights=col, minlength=g)
-        if has_leave.any():
-            delta -= np.bincount(leave_ok[has_leave], weights=col[has_leave], minlength=g)
-        out[:, j] = np.cumsum(delta[::-1])[::-1]
-    return out[:, 0] if single else out
+    rc = _reverse_cumsum(values)
+    out = rc[rs.exit_first] - rc[rs.stratum_end]
+    if rs.counting:
+        rce = _reverse_cumsum(values[rs.entry_order])
+        out -= rce[rs.entry_first] - rce[rs.entry_end]
+    return out
 
 
 def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
@@ -165,9 +191,16 @@ class Derivatives:
 
 
 def derivatives(
-    rs: RiskSets, x: np.ndarray, eta: np.ndarray, group_weight: np.ndarray | None = None
+    rs: RiskSets,
+    x: np.ndarray,
+    eta: np.ndarray,
+    group_weight: np.ndarray | None = None,
+    x_death: np.ndarray | None = None,
 ) -> Derivatives:
     """Loglik, score and information of the Cox partial likelihood at linear predictor ``eta``.
+
+    ``x`` and ``eta`` are in the sorted order of ``rs`` (``x[rs.order]``); ``x_death``
+    optionally caches ``x[rs.death_idx]`` across Newton iterations.
 
     ``group_weight`` (one value per event group) multiplies each event time's contribution
     to the score and information (used for the ``cox.zph`` score test, where the time
@@ -179,12 +212,14 @@ def derivatives(
     di = rs.death_idx
     dg = rs.death_group
     f = rs.efron_frac
+    gs = rs.group_start
+    xd = x[di] if x_death is None else x_death
 
+    rx = x * risk[:, None]
     s0 = _range_sums(rs, risk)
-    s1 = _range_sums(rs, risk[:, None] * x)
-    d0 = np.bincount(dg, weights=risk[di], minlength=rs.n_groups)
-    rx_d = risk[di, None] * x[di]
-    d1 = np.stack([np.bincount(dg, weights=rx_d[:, j], minlength=rs.n_groups) for j in range(x.shape[1])], axis=1)
+    s1 = _range_sums(rs, rx)
+    d0 = np.add.reduceat(risk[di], gs)
+    d1 = np.add.reduceat(rx[di], gs, axis=0)
 
     den = s0[dg] - f * d0[dg]
     m = (s1[dg] - f[:, None] * d1[dg]) / den[:, None]
@@ -202,12 +237,12 @@ def derivatives(
         wt_h = wt * gw[dg]
         hz_h = hz * gw[dg]
         wd = w[di] * gw[dg]
-    u = wd @ x[di] - wt_h @ m
-    a_g = np.bincount(dg, weights=hz_h, minlength=rs.n_groups)
-    b_g = np.bincount(dg, weights=hz_h * f, minlength=rs.n_groups)
+    u = wd @ xd - wt_h @ m
+    a_g = np.add.reduceat(hz_h, gs)
+    b_g = np.add.reduceat(hz_h * f, gs)
     v = risk * _group_cumsum_at(rs, a_g)
     v[di] -= risk[di] * b_g[dg]
-    imat = (x * v[:, None]).T @ x - (m * wt_h[:, None]).T @ m
+    imat = x.T @ (x * v[:, None]) - m.T @ (m * wt_h[:, None])
     imat = (imat + imat.T) / 2
     return Derivatives(loglik, u, imat, m, hz, shift)
 
@@ -290,7 +325,10 @@ class FitOutput:
 
 
 def _center_scale(x, rs: RiskSets, nocenter):
-    """R's centring and scaling (``coxfit6.c`` / ``agfit4.c``); returns (xs, means, scale)."""
+    """R's centring and scaling (``coxfit6.c`` / ``agfit4.c``) of the sorted ``x``.
+
+    Returns (xs, means, scale).
+    """
     n, p = x.shape
     w = rs.weights
     if rs.counting:
@@ -321,7 +359,7 @@ def _center_scale(x, rs: RiskSets, nocenter):
 
 
 def _first_in_agfit_order(rs: RiskSets, used, col):
-    order = np.lexsort((np.arange(col.size), -rs.obs_time[used], rs.obs_stratum[used]))
+    order = np.lexsort((rs.order[used], -rs.obs_time[used], rs.obs_stratum[used]))
     return float(col[order[0]])
 
 
@@ -337,10 +375,11 @@ def newton_raphson(
     """Maximise the partial likelihood from beta = 0 exactly as ``coxfit6`` / ``agfit4``."""
     n, p = x.shape
     nocenter = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], dtype=bool)
-    xs, means, scale = _center_scale(x, rs, nocenter)
+    xs, means, scale = _center_scale(x[rs.order], rs, nocenter)
+    xs_death = xs[rs.death_idx]
 
     def at(beta):
-        return derivatives(rs, xs, xs @ beta)
+        return derivatives(rs, xs, xs @ beta, x_death=xs_death)
 
     beta = np.zeros(p)
     d = at(beta)

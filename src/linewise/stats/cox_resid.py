@@ -23,25 +23,27 @@ from .cox_fit import RiskSets, _group_cumsum_at, derivatives, quadratic_test
 
 
 def score_residuals(rs: RiskSets, x: np.ndarray, eta: np.ndarray) -> np.ndarray:
-    """Unweighted score residuals ``L_i`` (n x p), as ``residuals(fit, "score", weighted=FALSE)``."""
+    """Unweighted score residuals ``L_i`` (n x p), as ``residuals(fit, "score", weighted=FALSE)``.
+
+    ``x`` and ``eta`` are in the original row order; so is the result.
+    """
     # Centring x does not change L_i (each term is a difference x - mean) but keeps the
     # products below well conditioned.
-    xc = x - x.mean(axis=0)
+    xc = (x - x.mean(axis=0))[rs.order]
+    eta = eta[rs.order]
     d = derivatives(rs, xc, eta)
     dg = rs.death_group
     di = rs.death_idx
     f = rs.efron_frac
     hz = d.slot_hazard
     m = d.slot_mean
-    g = rs.n_groups
-    p = x.shape[1]
 
-    a_g = np.bincount(dg, weights=hz, minlength=g)
-    b_g = np.bincount(dg, weights=hz * f, minlength=g)
-    am_g = np.stack([np.bincount(dg, weights=hz * m[:, k], minlength=g) for k in range(p)], axis=1)
-    bm_g = np.stack([np.bincount(dg, weights=hz * f * m[:, k], minlength=g) for k in range(p)], axis=1)
-    mbar_g = np.stack([np.bincount(dg, weights=m[:, k], minlength=g) for k in range(p)], axis=1)
-    mbar_g /= rs.group_d[:, None]
+    gs = rs.group_start
+    a_g = np.add.reduceat(hz, gs)
+    b_g = np.add.reduceat(hz * f, gs)
+    am_g = np.add.reduceat(m * hz[:, None], gs, axis=0)
+    bm_g = np.add.reduceat(m * (hz * f)[:, None], gs, axis=0)
+    mbar_g = np.add.reduceat(m, gs, axis=0) / rs.group_d[:, None]
 
     h_sum = _group_cumsum_at(rs, a_g)
     hm_sum = _group_cumsum_at(rs, am_g)
@@ -50,7 +52,9 @@ def score_residuals(rs: RiskSets, x: np.ndarray, eta: np.ndarray) -> np.ndarray:
     e = np.exp(eta - d.shift)
     resid = -(e[:, None] * (xc * h_sum[:, None] - hm_sum))
     resid[di] += xc[di] - mbar_g[dg]
-    return resid
+    out = np.empty_like(resid)
+    out[rs.order] = resid
+    return out
 
 
 def _collapse(values: np.ndarray, cluster) -> np.ndarray:
@@ -72,7 +76,9 @@ def robust_variance(
     (each observation its own cluster when ``cluster`` is None).  The robust score test
     uses the weighted score residuals at beta = 0 the same way (R's ``rscore``).
     """
-    w = rs.weights[:, None]
+    w = np.empty(rs.n)
+    w[rs.order] = rs.weights  # back to the original row order of the residuals
+    w = w[:, None]
     dfbeta = _collapse(w * score_residuals(rs, x, eta) @ naive_var, cluster)
     rvar = dfbeta.T @ dfbeta
     resid0 = _collapse(w * score_residuals(rs, x, np.zeros_like(eta)), cluster)

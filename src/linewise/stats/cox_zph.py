@@ -66,21 +66,21 @@ def cox_zph(
     rs: RiskSets,
     x: np.ndarray,
     eta: np.ndarray,
-    entry,
     term_columns: list[tuple[str, np.ndarray]],
 ) -> ProportionalHazardsTest:
     """Score tests for ``x * g(t)`` terms at the fitted linear predictor ``eta``.
 
-    ``x`` holds the columns of non-aliased coefficients only; ``term_columns`` maps each
+    ``x`` and ``eta`` are in the original row order.  ``x`` holds the columns of
+    non-aliased coefficients only; ``term_columns`` maps each
     term name to its column indices in ``x`` (a factor with k levels is one term, k-1 df).
     """
     p = x.shape[1]
-    g_obs = km_time_transform(rs.obs_time, rs.event, entry)
+    g_obs = km_time_transform(rs.obs_time, rs.event, rs.obs_entry)
     g_obs = g_obs - g_obs[rs.event].mean()
-    starts = np.flatnonzero(np.concatenate(([True], np.diff(rs.death_group) != 0)))
-    g_group = g_obs[rs.death_idx[starts]]
+    g_group = g_obs[rs.death_idx[rs.group_start]]
 
-    xc = x - x.mean(axis=0)
+    xc = (x - x.mean(axis=0))[rs.order]
+    eta = eta[rs.order]
     i11 = derivatives(rs, xc, eta).imat
     d_g = derivatives(rs, xc, eta, group_weight=g_group)
     i22 = derivatives(rs, xc, eta, group_weight=g_group**2).imat
