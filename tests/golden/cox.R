@@ -68,6 +68,15 @@ capture_fit <- function(call_text) {
   list(fit = fit, warnings = warns)
 }
 
+# jsonlite writes Inf as null; keep it as the string "Inf" (Python float("Inf") reads it).
+inf_ok <- function(x) {
+  bad <- is.infinite(x)
+  if (!any(bad)) return(x)
+  y <- as.list(x)
+  y[bad] <- ifelse(x[bad] > 0, "Inf", "-Inf")
+  y
+}
+
 one <- function(name, data_name, call_text, py, zph = TRUE) {
   res <- capture_fit(call_text)
   fit <- res$fit
@@ -82,13 +91,13 @@ one <- function(name, data_name, call_text, py, zph = TRUE) {
     python = py,
     terms = rownames(cf),
     coef = unname(cf[, "coef"]),
-    hr = unname(cf[, "exp(coef)"]),
+    hr = inf_ok(unname(cf[, "exp(coef)"])),
     se = unname(if (robust) sqrt(diag(fit$naive.var)) else cf[, "se(coef)"]),
     robust_se = if (robust) unname(cf[, "robust se"]) else NULL,
     z = unname(cf[, "z"]),
     p = unname(cf[, "Pr(>|z|)"]),
-    hr_lower = unname(ci[, 3]),
-    hr_upper = unname(ci[, 4]),
+    hr_lower = inf_ok(unname(ci[, 3])),
+    hr_upper = inf_ok(unname(ci[, 4])),
     var = unname(fit$var),
     loglik = unname(fit$loglik),
     wald = list(statistic = unname(fit$wald.test), df = unname(s$waldtest["df"]),

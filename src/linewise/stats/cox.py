@@ -435,22 +435,23 @@ def _coef_table(names, coef, var, robust_var) -> pd.DataFrame:
     se = np.sqrt(np.maximum(np.diag(var), 0.0))
     rse = np.sqrt(np.maximum(np.diag(robust_var), 0.0)) if robust_var is not None else np.full(coef.size, np.nan)
     used = rse if robust_var is not None else se
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = coef / used
     se = np.where(np.isnan(coef), np.nan, se)
-    return pd.DataFrame(
-        {
-            "term": names,
-            "coef": coef,
-            "hr": np.exp(coef),
-            "se": se,
-            "robust_se": np.where(np.isnan(coef), np.nan, rse),
-            "z": z,
-            "p": stats.chi2.sf(z**2, 1),
-            "hr_lower": np.exp(coef - _Z975 * used),
-            "hr_upper": np.exp(coef + _Z975 * used),
-        }
-    )
+    # exp() may overflow to inf for a diverging coefficient, as in R
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = coef / used
+        return pd.DataFrame(
+            {
+                "term": names,
+                "coef": coef,
+                "hr": np.exp(coef),
+                "se": se,
+                "robust_se": np.where(np.isnan(coef), np.nan, rse),
+                "z": z,
+                "p": stats.chi2.sf(z**2, 1),
+                "hr_lower": np.exp(coef - _Z975 * used),
+                "hr_upper": np.exp(coef + _Z975 * used),
+            }
+        )
 
 
 __all__ = ["ChiSquareTest", "CoxResult", "RiskSets", "cox"]
