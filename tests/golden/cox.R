@@ -207,6 +207,25 @@ fits <- list(
 )
 names(fits) <- vapply(fits, function(f) f$name, "")
 
+# Harrell's C directly (survival::concordance, timewt = "n"), with the matching Python call.
+conc_case <- function(call_text, py) {
+  cf <- eval(parse(text = call_text))
+  cnt <- if (is.matrix(cf$count)) colSums(cf$count) else cf$count   # per-stratum rows
+  list(r_call = call_text, python = py, concordance = unname(cf$concordance),
+       std_err = unname(sqrt(cf$var)),
+       counts = unname(cnt[c("concordant", "discordant", "tied.x")]))
+}
+concordance_cases <- list(
+  conc_case("concordance(Surv(time, status) ~ karno, data = vet)",
+            py(data = "veteran", time = "time", event = "status", score = "karno")),
+  conc_case("concordance(Surv(time, status) ~ age + strata(sex), data = lung2, reverse = TRUE)",
+            py(data = "lung", time = "time", event = "status", score = "age", strata = "sex",
+               reverse = TRUE)),
+  conc_case("concordance(Surv(entry, rfstime, status) ~ nodes, data = gb_entry, weights = wt_int, reverse = TRUE)",
+            py(data = "gbsg_entry", time = "rfstime", event = "status", score = "nodes",
+               entry = "entry", weights = "wt_int", reverse = TRUE))
+)
+
 logrank <- survdiff(Surv(time_untied, status) ~ trt, data = vet)
 
 out <- list(
@@ -215,6 +234,7 @@ out <- list(
   generated_by = "tests/golden/cox.R",
   datasets = datasets,
   fits = fits,
+  concordance = concordance_cases,
   logrank = list(r_call = "survdiff(Surv(time_untied, status) ~ trt, data = vet)",
                  chisq = logrank$chisq)
 )

@@ -142,16 +142,20 @@ def _numeric(arg: str, name: str, s: pd.Series) -> np.ndarray:
         values = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
     except (TypeError, ValueError):
         bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
-        row = s.index[np.flatnonzero(bad.to_numpy())[0]] if bad.any() else "?"
-        raise StatsInputError(
-            f"{arg}: column {name!r} must be numeric; row {row!r} has value {s.loc[row]!r}"
-        ) from None
+        row = _py(s.index[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else "?"
+        value = _py(s.loc[row]) if bad.any() else "?"
+        raise StatsInputError(f"{arg}: column {name!r} must be numeric; row {row!r} has value {value!r}") from None
     return values
+
+
+def _py(value):
+    """A plain Python scalar for messages (``4`` rather than ``np.int64(4)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _first_bad(mask: np.ndarray, index: pd.Index):
     i = int(np.flatnonzero(mask)[0])
-    return i, index[i]
+    return i, _py(index[i])
 
 
 def cox(
@@ -271,11 +275,13 @@ def cox(
         bad = ~np.isfinite(arr)
         if bad.any():
             i, row = _first_bad(bad, df.index)
-            raise StatsInputError(f"{arg}: column {name!r} row {row!r} is {arr[i]!r}; must be finite")
+            raise StatsInputError(f"{arg}: column {name!r} row {row!r} is {float(arr[i])!r}; must be finite")
     bad = (ev != 0) & (ev != 1)
     if bad.any():
         i, row = _first_bad(bad, df.index)
-        raise StatsInputError(f"event: column {event!r} row {row!r} is {ev[i]!r}; an event indicator must be 0 or 1")
+        raise StatsInputError(
+            f"event: column {event!r} row {row!r} is {float(ev[i])!r}; an event indicator must be 0 or 1"
+        )
     ev = ev.astype(bool)
     en = None
     if entry is not None:
@@ -284,7 +290,7 @@ def cox(
         if bad.any():
             i, row = _first_bad(bad, df.index)
             raise StatsInputError(
-                f"entry: column {entry!r} row {row!r} is {en[i]!r} with time {t[i]!r}; entry must be finite "
+                f"entry: column {entry!r} row {row!r} is {float(en[i])!r} with time {float(t[i])!r}; entry must be finite "
                 "and less than time"
             )
     w = np.ones(df.shape[0])
@@ -293,7 +299,9 @@ def cox(
         bad = ~np.isfinite(w) | (w <= 0)
         if bad.any():
             i, row = _first_bad(bad, df.index)
-            raise StatsInputError(f"weights: column {weights!r} row {row!r} is {w[i]!r}; weights must be finite and > 0")
+            raise StatsInputError(
+                f"weights: column {weights!r} row {row!r} is {float(w[i])!r}; weights must be finite and > 0"
+            )
     if not ev.any():
         raise StatsInputError(f"event: column {event!r} has no events; a Cox model needs at least one")
 
@@ -302,7 +310,8 @@ def cox(
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise StatsInputError(
-            f"covariates: column {names[j]!r} row {df.index[i]!r} is {x[i, j]!r}; infinite predictors are not allowed"
+            f"covariates: column {names[j]!r} row {_py(df.index[i])!r} is {float(x[i, j])!r}; "
+            "infinite predictors are not allowed"
         )
 
     strata_codes = None
