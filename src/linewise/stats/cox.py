@@ -231,8 +231,8 @@ def cox(
     >>> fit = cox(df, "t", "e", "arm")
     >>> fit.coefficients["term"].tolist()
     ['arm[T.b]']
-    >>> round(float(fit.coefficients["coef"].iloc[0]), 4)
-    -0.1054
+    >>> round(float(fit.coefficients["coef"].iloc[0]), 4)  # R: coef(coxph(Surv(t, e) ~ arm, df))
+    -0.2739
     """
     if not isinstance(data, pd.DataFrame):
         raise StatsInputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
