@@ -61,7 +61,7 @@ P_DE_NOVO = 157 / 555
 #: Of the 398 with early disease: neo/adjuvant therapy 363, neo/adjuvant trastuzumab 212
 #: (212/363 = 58.4% of the treated; raised slightly because the no-HER2-prior patients get none).
 P_EARLY_TREATED = 363 / 398
-P_EARLY_TMAB = 0.63
+P_EARLY_TMAB = 0.605
 P_NEOADJUVANT = 0.35
 #: Disease-free interval (surgery to metastatic diagnosis), median by group 1..5: 40, 53, 47,
 #: 28, 17 months; never-T-DM1 patients 40. Log-normal spread, at least 6 months.
@@ -139,6 +139,10 @@ P_CR_OF_RESPONSE = 0.12
 
 # --- follow-up -------------------------------------------------------------------------------
 P_LOST = 0.05
+#: After each line beyond the pivot, some patients stop anticancer therapy (best supportive
+#: care until death); no line starts in the last 60 days of life.
+P_STOP_THERAPY = 0.2
+NO_LINE_BEFORE_DEATH = 60
 MAX_LINES = 8
 
 # --- enrolment (Study A needs delayed entry): at metastatic diagnosis, between it and T-DM1

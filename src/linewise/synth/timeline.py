@@ -179,12 +179,12 @@ def make_timelines(rnd: Random, pt: Patients):
     pps = np.maximum(1, np.round(weibull(rnd.uniform(S.PPS, gid), pps_median, p.WEIBULL_SHAPE_PPS, lp_pps)))
     death = pivot_start + t["x"] + np.where(die_on, 0, pps).astype(np.int64)
 
-    # Lines after the pivot, until death (none started in the last month of life).
+    # Lines after the pivot, until death or a move to best supportive care.
     prev = rg.ALL_FAMILIES[reg]
     alive_line = ~die_on
     s = pivot_start + t["x"] + _gap(rnd, pt, 0)
     for k in range(2, p.MAX_LINES + 1):
-        mask = (k > m) & alive_line & (s < death - 30)
+        mask = (k > m) & alive_line & (s < death - p.NO_LINE_BEFORE_DEATH)
         if not mask.any():
             continue
         start_abs = met_dx + s
@@ -206,6 +206,7 @@ def make_timelines(rnd: Random, pt: Patients):
         lines.regimen[:, k - 1] = np.where(mask, reg, lines.regimen[:, k - 1])
         prev = np.where(mask, rg.ALL_FAMILIES[reg], prev)
         alive_line &= ~(mask & dies)
+        alive_line &= ~(mask & (rnd.uniform(S.HOLIDAY, gid, k, 2) < p.P_STOP_THERAPY))
         s = np.where(mask, s + t["x"] + _gap(rnd, pt, k), s)
     pt.death_rel = death
     pt.pivot_start = pivot_start
