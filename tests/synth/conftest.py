@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from linewise.synth import generate_registry
-
-TABLE_NAMES = ("patients", "metastatic_sites", "therapy_lines", "response_assessments",
-               "performance_status", "drug_exposures", "truth_lines")
-
-
-def read_all(path, names=TABLE_NAMES) -> dict[str, pd.DataFrame]:
-    """Every table as text (``None`` for empty cells), as an importer sees it."""
-    return {n: pd.read_csv(path / f"{n}.csv", dtype=str, keep_default_na=False).replace("", None) for n in names}
+from synth._support import TABLE_NAMES, read_all  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +28,4 @@ def messy_small(tmp_path_factory):
     out = tmp_path_factory.mktemp("messy_small")
     res = generate_registry(out, 3000, seed=11, messy=True)
     return out, res
+

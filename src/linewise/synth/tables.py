@@ -58,7 +58,6 @@ def make_chunk(rnd: Random, start: int, stop: int, n_total: int) -> Chunk:
     last_ok = np.where(dead, pt.death - 1, window)
 
     # --- all lines, patient-major, in time order: 3 early slots then metastatic lines 1..8
-    L = p.MAX_LINES
     met_start = pt.met_dx[:, None] + lines.start
     exists = np.concatenate([early.exists, lines.exists & (met_start <= window[:, None])], axis=1)
     start_abs = np.concatenate([early.start, met_start], axis=1)

@@ -82,6 +82,12 @@ def _gap(rnd: Random, pt: Patients, k: int) -> np.ndarray:
     return (gap + np.where(holiday, 60 + np.round(180 * rnd.uniform(S.HOLIDAY, pt.gid, k, 1)), 0)).astype(np.int64)
 
 
+def _next_start(start, x, gap):
+    """Next line start: after the event and the gap, and past the 28-day regimen window of
+    this line (else a line-of-therapy algorithm would merge the two regimens)."""
+    return np.maximum(start + x + gap, start + 29)
+
+
 def _put(lines: Lines, k: int, mask: np.ndarray, start: np.ndarray, t: dict, ecog: np.ndarray) -> None:
     c = k - 1
     lines.exists[:, c] |= mask
@@ -114,7 +120,7 @@ def make_timelines(rnd: Random, pt: Patients):
         median = pfs1 if k == 1 else np.full(n, p.PFS_MID_MEDIAN * p.MONTH)
         t = _times(rnd, pt, k, median, lp_pfs + p.LOGHR_PFS["ecog"] * ecog)
         _put(lines, k, mask, s, t, ecog)
-        s = np.where(mask, s + t["x"] + _gap(rnd, pt, k), s)
+        s = np.where(mask, _next_start(s, t["x"], _gap(rnd, pt, k)), s)
     pivot_start = s  # days after metastatic diagnosis
     lo, hi = (np.array([p.ANCHOR_WINDOW[i][j] for i in range(6)])[g] for j in (0, 1))
     anchor = lo + np.floor(rnd.uniform(S.ANCHOR, gid) * (hi - lo)).astype(np.int64)
@@ -182,7 +188,7 @@ def make_timelines(rnd: Random, pt: Patients):
     # Lines after the pivot, until death or a move to best supportive care.
     prev = rg.ALL_FAMILIES[reg]
     alive_line = ~die_on
-    s = pivot_start + t["x"] + _gap(rnd, pt, 0)
+    s = _next_start(pivot_start, t["x"], _gap(rnd, pt, 0))
     for k in range(2, p.MAX_LINES + 1):
         mask = (k > m) & alive_line & (s < death - p.NO_LINE_BEFORE_DEATH)
         if not mask.any():
@@ -207,7 +213,7 @@ def make_timelines(rnd: Random, pt: Patients):
         prev = np.where(mask, rg.ALL_FAMILIES[reg], prev)
         alive_line &= ~(mask & dies)
         alive_line &= ~(mask & (rnd.uniform(S.HOLIDAY, gid, k, 2) < p.P_STOP_THERAPY))
-        s = np.where(mask, s + t["x"] + _gap(rnd, pt, k), s)
+        s = np.where(mask, _next_start(s, t["x"], _gap(rnd, pt, k)), s)
     pt.death_rel = death
     pt.pivot_start = pivot_start
     _follow_up(rnd, pt)
