@@ -1,0 +1,355 @@
+"""Lines of therapy from raw drug records, as set-based Ibis/SQL over the store.
+
+The rules are iterative (a regimen window anchored at each line's start), the data large
+(millions of patients), so the algorithm is a handful of set-based steps, each one SQL
+statement over *all* patients; the only Python loop runs over the line number.
+
+1. **Prepare** (:func:`prepare_exposures`): keep eligible drugs (the vocabulary's classes minus
+   supportive and bone-targeted), split each patient's records into the early and the
+   metastatic phase at the metastatic diagnosis, collapse duplicate records (same patient,
+   drug and day), and cut each phase into *islands* at gaps: gaps-and-islands with window
+   functions — the running maximum of end dates over the preceding rows (so overlapping records
+   never make a false gap); a row whose start lies more than the discontinuation gap after it
+   opens a new island (``sum`` of the flags = island number). Lines never cross islands.
+2. **Iterate over line number** (:func:`next_starts`): with the start ``L`` of the current line
+   of every open island, the regimen is the set of drugs started in ``[L, L + window]``; the
+   next line starts at the first later record that is neither a regimen drug, nor an in-family
+   substitute, nor an exempt add-on. Everything the rule needs is a function of ``L``, so one
+   query per line number finds the next start of every island at once; islands without one
+   drop out. Iterations = the largest number of lines in an island (about 10); each costs one
+   hash join of the remaining records with the open islands plus one windowed sort.
+3. **Assign** (:func:`assign_lines`): each record belongs to the last line start on or before
+   it (a left join on the start day plus a running maximum of the line index).
+
+:mod:`.summarize` then aggregates the records of each line into the derived line (regimen,
+dates, start and end rule, maintenance, substitutes, add-ons). Recursive SQL would express the
+iteration in one statement, but Ibis has no recursive CTE and Spark SQL lacks them; a loop of
+portable queries runs unchanged on DuckDB, PostgreSQL and Spark.
+
+Examples
+--------
+>>> import ibis, pandas as pd
+>>> con = ibis.duckdb.connect()
+>>> ex = pd.DataFrame({"patient_id": ["A"] * 3, "drug": ["docetaxel", "trastuzumab", "trastuzumab emtansine"],
+...                    "start_date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-04-01"]).date})
+>>> pt = pd.DataFrame({"patient_id": ["A"], "metastatic_diagnosis_date": pd.to_datetime(["2019-12-20"]).date})
+>>> run = derive_lines(con, exposures=ex, patients=pt)
+>>> for row in run.lines().itertuples():
+...     print(row.line_number, f"{row.start_date:%Y-%m-%d}", list(row.agents), row.start_rule, row.end_rule)
+1 2020-01-01 ['docetaxel', 'trastuzumab'] first_metastatic new_drug
+2 2020-04-01 ['trastuzumab emtansine'] new_drug end_of_data
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.datatypes as dt
+import pandas as pd
+import pyarrow as pa
+
+from . import _sql
+from .params import LineRules, Phase
+from .vocabulary import DEFAULT, Vocabulary
+
+KEY = ("patient_id", "island")
+
+#: Columns the algorithm reads from the registry tables (everything else is ignored).
+EXPOSURE_COLUMNS = {"patient_id": dt.string, "drug": dt.string, "start_date": dt.date, "end_date": dt.date}
+PATIENT_COLUMNS = {"patient_id": dt.string, "metastatic_diagnosis_date": dt.date, "surgery_date": dt.date,
+                   "death_date": dt.date, "last_contact_date": dt.date}
+
+
+# --- the drug table: vocabulary x rules -------------------------------------------------------
+def drug_info_schema(rules: LineRules) -> ibis.Schema:
+    """Schema of the per-drug table the steps join (one flag pair per add-on exemption)."""
+    fields: dict[str, dt.DataType] = {"drug": dt.string, "drug_class": dt.string, "family": dt.string,
+                                      "eligible": dt.boolean, "sub_family": dt.string, "maint": dt.boolean}
+    for i in range(len(rules.add_on_exemptions)):
+        fields[f"addon_{i}"] = dt.boolean
+        fields[f"req_{i}"] = dt.boolean
+    return ibis.schema(fields)
+
+
+def drug_info(vocabulary: Vocabulary, rules: LineRules) -> pa.Table:
+    """One row per vocabulary drug with what the rules make of it.
+
+    ``eligible``: may form a line; ``sub_family``: its family when that family substitutes
+    (else null); ``maint``: may continue alone as maintenance; ``addon_i``: is what exemption
+    ``i`` adds; ``req_i``: is of the class exemption ``i`` requires in the regimen.
+    """
+    rows: dict[str, list] = {name: [] for name in drug_info_schema(rules).names}
+    for d in vocabulary.drugs:
+        rows["drug"].append(d.name)
+        rows["drug_class"].append(d.drug_class.value)
+        rows["family"].append(d.family)
+        rows["eligible"].append(d.drug_class not in rules.ignored_classes)
+        rows["sub_family"].append(d.family if d.family in rules.substitution_families else None)
+        rows["maint"].append(d.drug_class in rules.maintenance_classes)
+        for i, ex in enumerate(rules.add_on_exemptions):
+            rows[f"addon_{i}"].append(d.drug_class == ex.added_class or d.family == ex.added_family)
+            rows[f"req_{i}"].append(d.drug_class == ex.requires_class)
+    return pa.table(rows, schema=drug_info_schema(rules).to_pyarrow())
+
+
+# --- step 1: prepared exposures with islands --------------------------------------------------
+def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, drugs: ibis.Table, rules: LineRules) -> ibis.Table:
+    """Eligible exposures, one row per (patient, phase, drug, day), with their island.
+
+    Columns: ``patient_id, island, phase, drug, s, en, n_records`` (``s``/``en``: start and end as
+    days since 1970-01-01, ``en >= s``) and the drug table's flags.
+    """
+    e = exposures.filter(exposures.drug.notnull() & exposures.start_date.notnull())
+    s = e.start_date.epoch_days()
+    # A missing end lasts default_exposure_days; an end before the start is read as the start.
+    en = ibis.coalesce(e.end_date.epoch_days(), s + (rules.default_exposure_days - 1))
+    e = e.select("patient_id", "drug", s=s, en=ibis.greatest(en, s))
+    e = e.semi_join(drugs.filter(drugs.eligible), "drug")
+    met = patients.select("patient_id", met=patients.metastatic_diagnosis_date.epoch_days())
+    e = e.left_join(met, "patient_id").drop("patient_id_right")
+    phase = ibis.cases(
+        (e.met.isnull(), rules.undated_phase.value),
+        (e.s >= e.met - rules.metastatic_tolerance_days, Phase.METASTATIC.value),
+        else_=Phase.EARLY.value,
+    )
+    # Duplicates (same drug, same day) are one exposure lasting as long as the longest record.
+    e = e.mutate(phase=phase)
+    e = e.group_by(["patient_id", "phase", "drug", "s"]).agg(en=e.en.max(), n_records=e.en.count())
+    e = e.join(drugs.drop("eligible"), "drug")
+    # Gaps and islands (phase-major order: a new phase always opens a new island).
+    order = [ibis.ifelse(e.phase == Phase.EARLY.value, 0, 1), e.s, e.en, e.drug]
+    before = ibis.window(group_by=e.patient_id, order_by=order, rows=(None, -1))
+    upto = ibis.window(group_by=e.patient_id, order_by=order, rows=(None, 0))
+    prev_phase = e.phase.lag().over(ibis.window(group_by=e.patient_id, order_by=order))
+    prev_end = e.en.max().over(before)
+    opens = prev_end.isnull() | (prev_phase != e.phase) | (e.s - prev_end > rules.discontinuation_gap_days)
+    e = e.mutate(opens=opens.cast("int32"))
+    return e.mutate(island=e.opens.sum().over(upto).cast("int32")).drop("opens")
+
+
+def first_starts(prepared: ibis.Table) -> ibis.Table:
+    """Line 1 of every island starts at the island's first exposure."""
+    return prepared.group_by(list(KEY)).agg(L=prepared.s.min())
+
+
+# --- step 2: one line number for all open islands -----------------------------------------------
+def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules) -> ibis.Table:
+    """Start of the line after ``current`` (``patient_id, island, L``) in every island that has one.
+
+    The regimen is every drug started in ``[L, L + window]``. A later record continues the
+    line when its drug is in the regimen, its family is a substitution family of a regimen
+    drug, or an add-on exemption applies; the first record that does none starts the next line.
+    """
+    w = rules.regimen_window_days
+    x = prepared.join(current, list(KEY))
+    x = x.filter(x.s >= x.L)
+    in_win = x.s <= x.L + w
+    regimen = x.filter(in_win).select(*KEY, "drug").distinct()
+    x = x.left_join(regimen.mutate(in_reg=ibis.literal(True)), [*KEY, "drug"])
+    x = x.drop([c for c in x.columns if c.endswith("_right")]).mutate(in_reg=ibis.coalesce(ibis._.in_reg, False))
+    exempt = _exempt(x, rules, w)
+    x = x.mutate(exempt=exempt)
+    after = x.filter((x.s > x.L + w) & ~x.in_reg & ~x.exempt)
+    families = x.filter(x.in_reg & x.sub_family.notnull()).select(*KEY, "sub_family").distinct()
+    after = after.anti_join(families, [*KEY, "sub_family"])
+    return after.group_by(list(KEY)).agg(L=after.s.min())
+
+
+def _exempt(x: ibis.Table, rules: LineRules, window: int) -> ibis.Value:
+    """Is each record an exempt add-on to the line it would join (see AddOnExemption)?"""
+    if not rules.add_on_exemptions:
+        return ibis.literal(False)
+    group = ibis.window(group_by=[x[k] for k in KEY])
+    before = ibis.window(group_by=[x[k] for k in KEY], order_by=x.s, range=(None, -1))
+    same_day = ibis.window(group_by=[x[k] for k in KEY], order_by=x.s, range=(0, 0))
+    after = ibis.window(group_by=[x[k] for k in KEY], order_by=x.s, range=(1, None))
+    induction = x.in_reg & ~x.maint  # regimen drugs that stop when maintenance begins
+    induction_end = ibis.ifelse(induction, x.en, ibis.null("int64")).max().over(before)
+    induction_today = induction.any().over(same_day)
+    in_maintenance = induction_end.notnull() & (induction_end < x.s) & ~induction_today
+    terms = []
+    for i, ex in enumerate(rules.add_on_exemptions):
+        req, addon = x[f"req_{i}"], x[f"addon_{i}"]
+        term = addon & (req & (x.s <= x.L + window)).any().over(group)
+        if ex.during_maintenance:
+            term &= in_maintenance
+        if ex.continuity_days is not None:
+            last_req = ibis.ifelse(req, x.s, ibis.null("int64")).max().over(before)
+            next_req = ibis.ifelse(req, x.s, ibis.null("int64")).min().over(after)
+            term &= (last_req >= x.s - ex.continuity_days) & (next_req <= x.s + ex.continuity_days)
+        terms.append(ibis.coalesce(term, False))
+    out = terms[0]
+    for t in terms[1:]:
+        out |= t
+    return out
+
+
+# --- step 3: records to lines ---------------------------------------------------------------
+def assign_lines(prepared: ibis.Table, starts: ibis.Table, rules: LineRules) -> ibis.Table:
+    """Every prepared record with its line (``k``, the line's start ``L``, ``in_window``)."""
+    marks = starts.select(*KEY, s="L", k_at="k")
+    a = prepared.left_join(marks, [*KEY, "s"])
+    a = a.drop([c for c in a.columns if c.endswith("_right")])
+    running = ibis.window(group_by=[a[k] for k in KEY], order_by=[a.s, a.drug], rows=(None, 0))
+    a = a.mutate(k=a.k_at.max().over(running)).drop("k_at")
+    a = a.join(starts, [*KEY, "k"])
+    a = a.drop([c for c in a.columns if c.endswith("_right")])
+    return a.mutate(in_window=a.s <= a.L + rules.regimen_window_days)
+
+
+# --- the driver ----------------------------------------------------------------------------
+@dataclass
+class LineRun:
+    """The outcome of :func:`derive_lines`: temp tables on ``con`` plus counts.
+
+    ``lines_table`` holds the derived lines (see :mod:`.summarize`), ``assigned_table`` every
+    eligible record with its line. They live as long as the connection (or :meth:`drop`).
+    """
+
+    con: ibis.BaseBackend
+    rules: LineRules
+    lines_table: str
+    assigned_table: str
+    iterations: int
+    counts: dict[str, int] = field(default_factory=dict)
+    scratch: list[str] = field(default_factory=list)
+
+    def lines(self, patient_id: str | None = None) -> pd.DataFrame:
+        t = self.con.table(self.lines_table)
+        if patient_id is not None:
+            t = t.filter(t.patient_id == patient_id)
+        return t.order_by(["patient_id", "line_seq"]).execute()
+
+    def assigned(self, patient_id: str | None = None) -> pd.DataFrame:
+        t = self.con.table(self.assigned_table)
+        if patient_id is not None:
+            t = t.filter(t.patient_id == patient_id)
+        return t.order_by(["patient_id", "s", "drug"]).execute()
+
+    def drop(self) -> None:
+        for name in [*self.scratch, self.lines_table, self.assigned_table]:
+            _sql.drop(self.con, name)
+
+
+def _as_table(con: ibis.BaseBackend, data, name: str, columns: dict[str, dt.DataType], scratch: list[str]) -> ibis.Table:
+    """A data frame / Arrow table becomes a temp table with the columns the algorithm reads."""
+    if isinstance(data, ibis.Table):
+        return data
+    frame = pa.Table.from_pandas(data, preserve_index=False) if isinstance(data, pd.DataFrame) else data
+    cols = {}
+    for col, typ in columns.items():
+        arr = frame.column(col) if col in frame.column_names else pa.nulls(frame.num_rows)
+        cols[col] = arr.cast(typ.to_pyarrow())
+    scratch.append(name)
+    return _sql.create_from_arrow(con, name, pa.table(cols))
+
+
+@contextlib.contextmanager
+def _step(progress: Callable[[str], None] | None, text: str) -> Iterator[None]:
+    if progress is not None:
+        progress(text)
+    yield
+
+
+def derive_lines(
+    source,
+    rules: LineRules | None = None,
+    vocabulary: Vocabulary = DEFAULT,
+    *,
+    exposures=None,
+    patients=None,
+    patient_ids: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    max_iterations: int = 200,
+) -> LineRun:
+    """Derive lines of therapy for every patient (or ``patient_ids``) of ``source``.
+
+    Parameters
+    ----------
+    source
+        A :class:`~linewise.store.store.Store` or an Ibis backend.
+    rules, vocabulary
+        The line rules and the drug vocabulary (defaults: :class:`LineRules`, the built-in one).
+    exposures, patients
+        Override the store's ``drug_exposures`` / ``patients`` (an Ibis table, a pandas or Arrow
+        table); missing columns are read as empty.
+    progress
+        Called with a short text before each step (the CLI shows it).
+    """
+    from .summarize import summarize_lines
+
+    rules = rules or LineRules()
+    con = source if isinstance(source, ibis.BaseBackend) else source.con
+    token = secrets.token_hex(4)
+    scratch: list[str] = []
+
+    def tmp(name: str) -> str:
+        full = f"_lw_{token}_{name}"
+        scratch.append(full)
+        return full
+
+    def materialize(name: str, expr: ibis.Table) -> ibis.Table:
+        return _sql.create_as(con, name, expr)
+
+    store_tables = not isinstance(source, ibis.BaseBackend)
+    ex = _as_table(con, exposures if exposures is not None else (source.table("drug_exposures") if store_tables else None),
+                   tmp("in_exposures"), EXPOSURE_COLUMNS, scratch)
+    pt = _as_table(con, patients if patients is not None else (source.table("patients") if store_tables else None),
+                   tmp("in_patients"), PATIENT_COLUMNS, scratch)
+    if patient_ids is not None:
+        ex = ex.filter(ex.patient_id.isin(patient_ids))
+        pt = pt.filter(pt.patient_id.isin(patient_ids))
+    drugs_name = tmp("drugs")
+    drugs = _sql.create_from_arrow(con, drugs_name, drug_info(vocabulary, rules))
+
+    with _step(progress, "preparing exposures"):
+        prepared = materialize(tmp("prepared"), prepare_exposures(ex, pt, drugs, rules))
+    starts_name = tmp("starts")
+    current = materialize(tmp("current_1"), first_starts(prepared))
+    _sql.create_as(con, starts_name, current.mutate(k=ibis.literal(1, "int32")))
+    k = 1
+    while True:
+        with _step(progress, f"line {k + 1}: finding next starts"):
+            nxt = materialize(tmp(f"current_{k + 1}"), next_starts(prepared, current, rules))
+        n_open = int(nxt.count().execute())
+        if n_open == 0:
+            break
+        k += 1
+        if k > max_iterations:
+            raise RuntimeError(f"more than {max_iterations} lines in one island: check the rules")
+        con.insert(starts_name, nxt.mutate(k=ibis.literal(k, "int32")))
+        current = nxt
+    starts = con.table(starts_name)
+    with _step(progress, "assigning records to lines"):
+        assigned_name = f"_lw_{token}_assigned"
+        materialize(assigned_name, assign_lines(prepared, starts, rules))
+    with _step(progress, "summarising lines"):
+        lines_name = f"_lw_{token}_lines"
+        materialize(lines_name, summarize_lines(con.table(assigned_name), pt, rules))
+    counts = _counts(con, ex, drugs, prepared, con.table(lines_name))
+    for name in scratch:
+        if name not in (drugs_name,):
+            _sql.drop(con, name)
+    scratch = [drugs_name]
+    return LineRun(con, rules, lines_name, assigned_name, iterations=k, counts=counts, scratch=scratch)
+
+
+def _counts(con, ex: ibis.Table, drugs: ibis.Table, prepared: ibis.Table, lines: ibis.Table) -> dict[str, int]:
+    """Records read, used, ignored (by reason), patients and lines: nothing leaves unexplained."""
+    j = ex.left_join(drugs.select("drug", "eligible"), "drug")
+    row = j.aggregate(
+        records=j.count(),
+        unknown_drug=(j.drug.isnull() | j.eligible.isnull()).sum(),
+        never_a_line=(j.eligible == False).sum(),  # noqa: E712 - SQL comparison
+        no_start_date=(j.drug.notnull() & j.eligible & j.start_date.isnull()).sum(),
+    ).execute().iloc[0]
+    out = {k: int(v or 0) for k, v in row.items()}
+    out["exposures_used"] = int(prepared.n_records.sum().execute() or 0)
+    agg = lines.aggregate(lines=lines.count(), patients=lines.patient_id.nunique(),
+                          metastatic=(lines.setting == "metastatic").sum()).execute().iloc[0]
+    out.update({k: int(v or 0) for k, v in agg.items()})
+    return out
