@@ -108,6 +108,28 @@ def _dominance(scan, val, n_bits, n_low, is_death, w, src_bit):
     return out
 
 
+def _block_sums(order, block, items_w, isd):
+    """In ``order`` (blocks contiguous): for events, comparator weight earlier in the
+    block; for comparators, event weight later in the block."""
+    b = block[order]
+    wo = items_w[order]
+    do = isd[order]
+    newg = np.empty(b.size, dtype=bool)
+    newg[0] = True
+    np.not_equal(b[1:], b[:-1], out=newg[1:])
+    starts = np.flatnonzero(newg)
+    grp = np.cumsum(newg) - 1
+    cw = np.where(do, 0.0, wo)
+    c = np.cumsum(cw)
+    before = c - (c - cw)[starts][grp]
+    dw = np.where(do, wo, 0.0)
+    e = np.cumsum(dw)
+    after = np.add.reduceat(dw, starts)[grp] - (e - (e - dw)[starts][grp])
+    out = np.empty(b.size)
+    out[order] = np.where(do, before, after)
+    return out
+
+
 def _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits):
     """Pair sums for the relation ``comp_key[j] > death_key[i]`` (same stratum).
 
@@ -115,48 +137,33 @@ def _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits):
     total; per comparator (G, E, T): event weight with larger / equal score and in total.
     """
     n = comp_key.size
-    nd = di.size
     items_key = np.concatenate([comp_key, death_key])
     items_x = np.concatenate([xr, xr[di]])
-    isd = np.concatenate([np.zeros(n, bool), np.ones(nd, bool)])
+    isd = np.concatenate([np.zeros(n, bool), np.ones(di.size, bool)])
     items_w = np.concatenate([w, w[di]])
-    xrank = items_x & ((1 << xbits) - 1)
+    not_event = (~isd).astype(np.int64)
+    # key descending, events first at equal keys (so an event never pairs with its own
+    # key); strata are the high bits of the key, hence contiguous in this order
+    by_key = np.argsort(((items_key.max() - items_key) << 1) | not_event)
     if kbits <= xbits:
-        # scan by score ascending (events first at ties): earlier comparator = smaller x;
-        # bits over the time key: comparator needs the larger key (bit 1)
-        scan = np.lexsort((~isd, xrank))
+        # scan by score ascending (events first at ties): an earlier comparator has the
+        # smaller score; bits over the time key, the comparator needs the larger key
+        xrank = items_x & ((1 << xbits) - 1)
+        scan = np.argsort((xrank << 1) | not_event)
         smaller = _dominance(scan, items_key, kbits + sbits, kbits, isd, items_w, 1)
     else:
-        # scan by key descending (events first at ties); bits over the score
-        scan = np.lexsort((~isd, -items_key))
-        smaller = _dominance(scan, items_x, xbits + sbits, xbits, isd, items_w, 0)
-    strat = comp_key >> kbits
-    # totals by key (strata are the high bits of the key)
-    ck = np.sort(comp_key, kind="stable")
-    cw = np.concatenate(([0.0], np.cumsum(w[np.argsort(comp_key, kind="stable")])))
-    dstrat = death_key >> kbits
-    tot_d = cw[np.searchsorted(ck, (dstrat + 1) << kbits, "left")] - cw[np.searchsorted(ck, death_key, "right")]
-    dk_order = np.argsort(death_key, kind="stable")
-    dk = death_key[dk_order]
-    dw = np.concatenate(([0.0], np.cumsum(w[di][dk_order])))
-    tot_c = dw[np.searchsorted(dk, comp_key, "left")] - dw[np.searchsorted(dk, strat << kbits, "left")]
-    # equal scores: group by (stratum, score); key descending inside, events first
-    order = np.lexsort((~isd, -items_key, items_x))
-    xo = items_x[order]
-    newg = np.concatenate(([True], xo[1:] != xo[:-1]))
-    starts = np.flatnonzero(newg)
-    grp = np.cumsum(newg) - 1
-    wo = items_w[order]
-    do = isd[order]
-    cwo = np.where(do, 0.0, wo)
-    c = np.cumsum(cwo)
-    before = c - (c - cwo)[starts][grp]
-    dwo = np.where(do, wo, 0.0)
-    e = np.cumsum(dwo)
-    after = np.add.reduceat(dwo, starts)[grp] - (e - (e - dwo)[starts][grp])
-    equal = np.empty(n + nd)
-    equal[order] = np.where(do, before, after)
-    return (smaller[n:], equal[n:], tot_d), (smaller[:n], equal[:n], tot_c)
+        smaller = _dominance(by_key, items_x, xbits + sbits, xbits, isd, items_w, 0)
+    total = _block_sums(by_key, items_key >> kbits, items_w, isd)
+    # equal scores: blocks of equal (stratum, score), key descending inside
+    m = by_key.size
+    if xbits + sbits + m.bit_length() <= 62:
+        rank_by_key = np.empty(m, dtype=np.int64)
+        rank_by_key[by_key] = np.arange(m)
+        by_x = np.argsort(items_x * np.int64(m) + rank_by_key)
+    else:  # pragma: no cover - astronomically many strata and scores
+        by_x = np.lexsort((not_event, -items_key, items_x))
+    equal = _block_sums(by_x, items_x, items_w, isd)
+    return (smaller[n:], equal[n:], total[n:]), (smaller[:n], equal[:n], total[:n])
 
 
 def concordance_counts(time, event, score, *, entry=None, strata=None, weights=None):

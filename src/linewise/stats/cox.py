@@ -19,7 +19,7 @@ from scipy import stats
 from ._result import TidyResult
 from ._validate import StatsInputError
 from .concordance import ConcordanceResult, concordance_counts, concordance_from_counts
-from .cox_fit import RiskSets, build_risk_sets, newton_raphson, quadratic_test
+from .cox_fit import build_risk_sets, newton_raphson, quadratic_test
 from .cox_resid import robust_variance
 from .cox_zph import ProportionalHazardsTest, cox_zph
 from .timefix import timefix
@@ -184,10 +184,15 @@ def cox(
         Right-hand side of a model formula (`formulaic` syntax), e.g.
         ``"age + sex + C(ecog, contr.treatment(0))"``.  Numeric columns enter as they are;
         string / categorical columns become treatment contrasts with the first sorted level
-        as reference, as R does for factors.  Choose the reference with
-        ``C(x, contr.treatment("level"))`` (``contr.treatment(0)`` for an integer-coded
-        column); interactions ``a:b`` / ``a*b`` and transforms ``np.log(x)`` work as in
-        formulaic.  The intercept is implicit and dropped (a Cox model has none).
+        as reference, as R does for factors (columns named ``x[T.level]``).  Choose the
+        reference with ``C(x, contr.treatment("level"))`` (``contr.treatment(0)`` for an
+        integer-coded column) -- R's ``relevel(factor(x), ref = "level")``.  Column names
+        that are not Python identifiers need backticks: ``"`ph.ecog` + age"``.
+        Interactions ``a:b`` / ``a*b`` and transforms ``np.log(x)`` work as in formulaic.
+        The intercept is implicit and dropped (a Cox model has none); as in ``coxph``,
+        ``0 +`` does not change the contrast coding.  Note: levels are sorted by code
+        point, R sorts strings by locale, so for mixed-case or symbol-led labels state
+        the reference (or R's ``levels=``) explicitly.
     entry : str, optional
         Column with the delayed-entry time: counting-process data
         ``Surv(entry, time, event)``; a row is at risk on ``(entry, time]``.
@@ -265,7 +270,7 @@ def cox(
     used_cols = list(dict.fromkeys([*roles.values(), *needed]))
     complete = data[used_cols].notna().all(axis=1).to_numpy()
     n_dropped = int((~complete).sum())
-    df = data.loc[complete]
+    df = data if complete.all() else data.loc[complete]
     if df.shape[0] == 0:
         raise StatsInputError("data: no rows left after dropping rows with missing values")
 
@@ -463,4 +468,4 @@ def _coef_table(names, coef, var, robust_var) -> pd.DataFrame:
         )
 
 
-__all__ = ["ChiSquareTest", "CoxResult", "RiskSets", "cox"]
+__all__ = ["ChiSquareTest", "CoxResult", "cox"]

@@ -327,40 +327,29 @@ class FitOutput:
 def _center_scale(x, rs: RiskSets, nocenter):
     """R's centring and scaling (``coxfit6.c`` / ``agfit4.c``) of the sorted ``x``.
 
-    Returns (xs, means, scale).
+    Returns (xs, means, scale).  Columns with values in {-1, 0, 1} only are left alone
+    (``coxph(nocenter = c(-1, 0, 1))``).
     """
-    n, p = x.shape
     w = rs.weights
     if rs.counting:
         # agfit4 uses only observations at risk for some event (agreg.fit's 'ignore'),
         # and (as released) centres each column at the first of them in its sort order:
         # lowest stratum code, then largest exit time, then original order.
         used = rs.hi > rs.lo
+        first = np.flatnonzero(used)[
+            np.lexsort((rs.order[used], -rs.obs_time[used], rs.obs_stratum[used]))[0]
+        ]
+        center = x[first].astype(float)
+        xu, wu = x[used], w[used]
     else:
-        used = np.ones(n, dtype=bool)
-    means = np.zeros(p)
-    scale = np.ones(p)
-    xs = x.copy()
-    wu = w[used]
-    for j in range(p):
-        if nocenter[j]:
-            continue
-        col = x[used, j]
-        if rs.counting:
-            center = _first_in_agfit_order(rs, used, col)
-        else:
-            center = float(np.sum(w * x[:, j]) / np.sum(w))
-        dev = np.sum(wu * np.abs(col - center))
-        sc = float(np.sum(wu) / dev) if dev > 0 else 1.0
-        means[j] = center
-        scale[j] = sc
-        xs[:, j] = (x[:, j] - center) * sc
-    return xs, means, scale
-
-
-def _first_in_agfit_order(rs: RiskSets, used, col):
-    order = np.lexsort((rs.order[used], -rs.obs_time[used], rs.obs_stratum[used]))
-    return float(col[order[0]])
+        center = (w @ x) / np.sum(w)
+        xu, wu = x, w
+    center = np.where(nocenter, 0.0, center)
+    dev = wu @ np.abs(xu - center)
+    with np.errstate(divide="ignore"):
+        scale = np.where(nocenter | (dev <= 0), 1.0, np.sum(wu) / dev)
+    xs = (x - center) * scale
+    return xs, center, scale
 
 
 def newton_raphson(
@@ -374,7 +363,7 @@ def newton_raphson(
 ) -> FitOutput:
     """Maximise the partial likelihood from beta = 0 exactly as ``coxfit6`` / ``agfit4``."""
     n, p = x.shape
-    nocenter = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], dtype=bool)
+    nocenter = ((x == 0) | (x == 1) | (x == -1)).all(axis=0)
     xs, means, scale = _center_scale(x[rs.order], rs, nocenter)
     xs_death = xs[rs.death_idx]
 
@@ -436,6 +425,17 @@ def newton_raphson(
     )
 
 
+def _ratio(a: float, b: float) -> float:
+    """IEEE division as in R's C code (0/0 is NaN, so never "converged"), without warnings."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(a) / np.float64(b))
+
+
+def _rel_change(old: float, new: float) -> float:
+    """``fabs(1 - old/new)``, the stopping criterion of coxfit6 / agfit4."""
+    return abs(1.0 - _ratio(old, new))
+
+
 def _finite(d: Derivatives) -> bool:
     return bool(np.isfinite(d.loglik) and np.isfinite(d.u).all() and np.isfinite(d.imat).all())
 
@@ -448,7 +448,7 @@ def _iterate_coxfit6(at, beta, step, best, iter_max, eps, toler_chol):
         d = at(newbeta)
         sing = singular_columns(d.imat, toler_chol)
         ok = _finite(d)
-        if ok and abs(1 - best / d.loglik) <= eps:
+        if ok and _rel_change(best, d.loglik) <= eps:
             return d, sing, newbeta, it, True
         if not ok or d.loglik < best:
             halving += 1  # "get more aggressive when it doesn't work"
@@ -476,10 +476,10 @@ def _iterate_agfit4(at, beta, step, best, sing0, iter_max, eps, toler_chol):
         sing = singular_columns(d.imat, toler_chol)
         fail = int((~np.isfinite(np.diag(d.imat))).sum()) + int(not np.isfinite(d.loglik))
         fail += abs(rank0 - int((~sing).sum()))
-        if fail == 0 and halving == 0 and abs(1 - best / d.loglik) <= eps:
+        if fail == 0 and halving == 0 and _rel_change(best, d.loglik) <= eps:
             return d, sing, beta, it, True
         if it == iter_max:
-            if iter_max > 1 and (d.loglik - best) / abs(best) < -eps:
+            if iter_max > 1 and _ratio(d.loglik - best, abs(best)) < -eps:
                 beta = oldbeta
                 d = at(beta)
                 sing = singular_columns(d.imat, toler_chol)
