@@ -268,7 +268,7 @@ def cox(
     needed = lookups + [v for v in extra if v in data.columns and v not in lookups]
 
     used_cols = list(dict.fromkeys([*roles.values(), *needed]))
-    complete = data[used_cols].notna().all(axis=1).to_numpy()
+    complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in used_cols])
     n_dropped = int((~complete).sum())
     df = data if complete.all() else data.loc[complete]
     if df.shape[0] == 0:
@@ -424,7 +424,7 @@ def _design(df: pd.DataFrame, covariates: str):
     if "Intercept" not in names:
         raise StatsInputError("covariates: do not remove the intercept ('0 +' / '- 1'); a Cox model drops it itself")
     icol = names.index("Intercept")
-    x = np.delete(np.asarray(mm, dtype=float), icol, axis=1)
+    x = np.ascontiguousarray(mm.drop(columns="Intercept").to_numpy(dtype=float))
     names.pop(icol)
     if not names:
         raise StatsInputError(f"covariates: formula {covariates!r} has no covariate")

@@ -62,6 +62,7 @@ class RiskSets:
     group_time: np.ndarray  # (G,)
     group_stratum: np.ndarray  # (G,)
     exit_first: np.ndarray  # (G,) first sorted position with exit >= group time (same stratum)
+    death_bounds: np.ndarray  # (2G or 2G-1,) reduceat bounds: [first event, one past last event]
     stratum_end: np.ndarray  # (G,) one past the last sorted position of the group's stratum
     entry_order: np.ndarray | None  # (n,) sorted positions ordered by (stratum, entry)
     entry_first: np.ndarray | None  # (G,) first entry-ordered position with entry >= time
@@ -108,6 +109,11 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     hi = np.searchsorted(gkey, stop_key, side="right")
     exit_first = np.searchsorted(stop_key, gkey, side="left")
     stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
+    # events come first among equal (stratum, time): a group's events are rows
+    # exit_first .. exit_first + d - 1; reduceat needs bounds < n, so drop a final n.
+    death_bounds = np.column_stack([exit_first, exit_first + group_d]).ravel()
+    if death_bounds.size and death_bounds[-1] >= n:
+        death_bounds = death_bounds[:-1]
     entry_order = entry_first = entry_end = None
     if entry is None:
         lo = np.searchsorted(gkey, strata * k, side="left")
@@ -137,6 +143,7 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         group_time=time[death_idx[starts]],
         group_stratum=gstrat,
         exit_first=exit_first,
+        death_bounds=death_bounds,
         stratum_end=stratum_end,
         entry_order=entry_order,
         entry_first=entry_first,
@@ -180,14 +187,32 @@ def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Derivatives:
-    """Log partial likelihood and its derivatives at one beta, plus the per-slot pieces."""
+    """Log partial likelihood and its derivatives at one beta, plus per-group pieces.
+
+    With Efron term ``r`` of group ``g`` having denominator ``den_r = S0 - f_r D0`` and
+    mean ``m_r = (S1 - f_r D1) / den_r`` (``f_r = r/d``), every sum over the terms that
+    the score, information and residuals need is a combination of the group's ``S1``,
+    ``D1`` and the scalar sums below -- so no (events x covariates) array is formed.
+    """
 
     loglik: float
     u: np.ndarray
     imat: np.ndarray
-    slot_mean: np.ndarray  # (n_d, p) Efron-adjusted risk-set means m_j
-    slot_hazard: np.ndarray  # (n_d,) (W/d) / denominator_j, in exp(eta - shift) units
-    shift: float
+    shift: float  # risks are exp(eta - shift)
+    s1: np.ndarray  # (G, p) risk-set sums of risk * x
+    d1: np.ndarray  # (G, p) sums over the group's events
+    a: np.ndarray  # (G,) sum_r h_r,            h_r = (W/d) / den_r (hazard increment)
+    b: np.ndarray  # (G,) sum_r h_r f_r
+    c0: np.ndarray  # (G,) sum_r h_r / den_r
+    c1: np.ndarray  # (G,) sum_r h_r f_r / den_r
+    c2: np.ndarray  # (G,) sum_r h_r f_r^2 / den_r
+    q0: np.ndarray  # (G,) mean_r 1 / den_r
+    q1: np.ndarray  # (G,) mean_r f_r / den_r
+
+
+def _death_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
+    """Sums over each group's event rows, which are contiguous in the sorted order."""
+    return np.add.reduceat(values, rs.death_bounds, axis=0)[::2]
 
 
 def derivatives(
@@ -196,11 +221,13 @@ def derivatives(
     eta: np.ndarray,
     group_weight: np.ndarray | None = None,
     x_death: np.ndarray | None = None,
+    work: dict | None = None,
 ) -> Derivatives:
     """Loglik, score and information of the Cox partial likelihood at linear predictor ``eta``.
 
     ``x`` and ``eta`` are in the sorted order of ``rs`` (``x[rs.order]``); ``x_death``
-    optionally caches ``x[rs.death_idx]`` across Newton iterations.
+    optionally caches ``x[rs.death_idx]`` and ``work`` a scratch n x p buffer across
+    Newton iterations.
 
     ``group_weight`` (one value per event group) multiplies each event time's contribution
     to the score and information (used for the ``cox.zph`` score test, where the time
@@ -215,36 +242,45 @@ def derivatives(
     gs = rs.group_start
     xd = x[di] if x_death is None else x_death
 
-    rx = x * risk[:, None]
+    buf = np.empty_like(x) if work is None else work.setdefault("nxp", np.empty_like(x))
+    rx = np.multiply(x, risk[:, None], out=buf)
     s0 = _range_sums(rs, risk)
     s1 = _range_sums(rs, rx)
-    d0 = np.add.reduceat(risk[di], gs)
-    d1 = np.add.reduceat(rx[di], gs, axis=0)
+    d0 = _death_sums(rs, risk)
+    d1 = _death_sums(rs, rx)
 
+    # one entry per event record = per Efron term (scalars only)
     den = s0[dg] - f * d0[dg]
-    m = (s1[dg] - f[:, None] * d1[dg]) / den[:, None]
     wt = (rs.group_w / rs.group_d)[dg]
-    hz = wt / den
     with np.errstate(divide="ignore", invalid="ignore"):
         loglik = float(np.sum(w[di] * (eta[di] - shift)) - np.sum(wt * np.log(den)))
-
-    if group_weight is None:
-        wt_h = wt
-        hz_h = hz
-        wd = w[di]
-    else:
+        hz = wt / den
+        inv = 1.0 / den
+    q0 = np.add.reduceat(inv, gs) / rs.group_d
+    q1 = np.add.reduceat(inv * f, gs) / rs.group_d
+    wd = w[di]
+    if group_weight is not None:
         gw = np.asarray(group_weight, dtype=float)
-        wt_h = wt * gw[dg]
-        hz_h = hz * gw[dg]
-        wd = w[di] * gw[dg]
-    u = wd @ xd - wt_h @ m
-    a_g = np.add.reduceat(hz_h, gs)
-    b_g = np.add.reduceat(hz_h * f, gs)
-    v = risk * _group_cumsum_at(rs, a_g)
-    v[di] -= risk[di] * b_g[dg]
-    imat = x.T @ (x * v[:, None]) - m.T @ (m * wt_h[:, None])
+        hz = hz * gw[dg]
+        wd = wd * gw[dg]
+    hzf = hz * f
+    a = np.add.reduceat(hz, gs)
+    b = np.add.reduceat(hzf, gs)
+    c0 = np.add.reduceat(hz * inv, gs)
+    c1 = np.add.reduceat(hzf * inv, gs)
+    c2 = np.add.reduceat(hzf * f * inv, gs)
+
+    # score: sum_r (W/d) m_r = S1 a - D1 b
+    u = wd @ xd - (a @ s1 - b @ d1)
+    # information: sum_g [a S2 - b D2] as one weighted Gram matrix, minus
+    # sum_r (W/d) m_r m_r' = S1'c0 S1 - S1'c1 D1 - D1'c1 S1 + D1'c2 D1
+    v = risk * _group_cumsum_at(rs, a)
+    v[di] -= risk[di] * b[dg]
+    cross = s1.T @ (d1 * c1[:, None])
+    mm = s1.T @ (s1 * c0[:, None]) - cross - cross.T + d1.T @ (d1 * c2[:, None])
+    imat = x.T @ np.multiply(x, v[:, None], out=buf) - mm
     imat = (imat + imat.T) / 2
-    return Derivatives(loglik, u, imat, m, hz, shift)
+    return Derivatives(loglik, u, imat, shift, s1, d1, a, b, c0, c1, c2, q0, q1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -366,9 +402,10 @@ def newton_raphson(
     nocenter = ((x == 0) | (x == 1) | (x == -1)).all(axis=0)
     xs, means, scale = _center_scale(x[rs.order], rs, nocenter)
     xs_death = xs[rs.death_idx]
+    work: dict = {}
 
     def at(beta):
-        return derivatives(rs, xs, xs @ beta, x_death=xs_death)
+        return derivatives(rs, xs, xs @ beta, x_death=xs_death, work=work)
 
     beta = np.zeros(p)
     d = at(beta)

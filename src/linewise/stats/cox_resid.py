@@ -34,16 +34,11 @@ def score_residuals(rs: RiskSets, x: np.ndarray, eta: np.ndarray) -> np.ndarray:
     d = derivatives(rs, xc, eta)
     dg = rs.death_group
     di = rs.death_idx
-    f = rs.efron_frac
-    hz = d.slot_hazard
-    m = d.slot_mean
-
-    gs = rs.group_start
-    a_g = np.add.reduceat(hz, gs)
-    b_g = np.add.reduceat(hz * f, gs)
-    am_g = np.add.reduceat(m * hz[:, None], gs, axis=0)
-    bm_g = np.add.reduceat(m * (hz * f)[:, None], gs, axis=0)
-    mbar_g = np.add.reduceat(m, gs, axis=0) / rs.group_d[:, None]
+    # per group: sum_r h_r, sum_r h_r f_r, sum_r h_r m_r, sum_r h_r f_r m_r, mean_r m_r
+    a_g, b_g = d.a, d.b
+    am_g = d.s1 * d.c0[:, None] - d.d1 * d.c1[:, None]
+    bm_g = d.s1 * d.c1[:, None] - d.d1 * d.c2[:, None]
+    mbar_g = d.s1 * d.q0[:, None] - d.d1 * d.q1[:, None]
 
     h_sum = _group_cumsum_at(rs, a_g)
     hm_sum = _group_cumsum_at(rs, am_g)
