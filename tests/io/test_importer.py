@@ -239,3 +239,11 @@ def test_arbitrary_rows_rows_in_equal_stored_plus_rejected(tmp_path, rows):
     non_blank = sum(1 for r in rows if any((c or "").strip() for c in r))
     assert rep.rows_read == non_blank
     assert rep.rows_read == rep.rows_stored + rep.rows_rejected
+
+
+def test_model_name_wins_over_alias(tmp_path):
+    (tmp_path / "drug_exposures.csv").write_text(
+        "patient_id,drug_source_value,drug,start_date\nP1,Herceptin,trastuzumab,2017-01-01\n")
+    [rep] = validate_files([tmp_path / "drug_exposures.csv"])
+    assert not any("not imported" in n for n in rep.notes)
+    assert rep.rows_stored == 1

@@ -86,9 +86,11 @@ class ColumnMatch:
 def match_columns(table: Table, header: list[str], mapping: MappingSpec | None = None) -> ColumnMatch:
     """Match source column names to ``table``'s columns: mapping file first, then names and aliases."""
     explicit = dict(mapping.columns) if mapping else {}
-    lookup: dict[str, str] = {}
+    # A model column's own name wins over another column's alias ("drug" is the normalised
+    # drug column, and also an alias of drug_source_value for files that have only one).
+    lookup: dict[str, str] = {_norm(col.name): col.name for col in table.columns}
     for col in table.columns:
-        for alias in (col.name, *col.aliases):
+        for alias in col.aliases:
             lookup.setdefault(_norm(alias), col.name)
     renames: dict[str, str] = {}
     taken: set[str] = set()
