@@ -130,7 +130,7 @@ def generate_registry(
     files = []
     n_invalid = 0
     if mess is not None:
-        for name, table in mess.appended().items():
+        for name, table in mess.appended({name: w.rows for name, w in writers.items()}).items():
             writers[name].write(table)
     for name in names:
         files.append(writers[name].close())

@@ -62,6 +62,7 @@ def make_patients(rnd: Random, gid: np.ndarray) -> Patients:
     pt.female = rnd.uniform(S.SEX, gid) < p.P_FEMALE
     centre_w = 1.0 / np.arange(1, p.N_CENTRES + 1) ** 0.7  # a few large centres, many small
     pt.centre = rnd.choice(S.CENTRE, centre_w, gid).astype(np.int64) + 1
+
     pt.age = np.clip(p.AGE_MEDIAN + p.AGE_SD * rnd.normal(S.AGE, gid), p.AGE_MIN, p.AGE_MAX)
 
     # --- early disease
@@ -71,7 +72,10 @@ def make_patients(rnd: Random, gid: np.ndarray) -> Patients:
     pt.early_tmab = pt.early_treated & ~pt.no_her2 & (rnd.uniform(S.EARLY_TMAB, gid) < p.P_EARLY_TMAB)
     pt.neoadjuvant = pt.early_treated & (rnd.uniform(S.NEOADJUVANT, gid) < p.P_NEOADJUVANT)
     dfi_median = np.array([p.DFI_MEDIAN[k] for k in range(6)])[g] * p.MONTH
-    pt.dfi = np.maximum(p.DFI_MIN_DAYS, np.round(dfi_median * np.exp(p.DFI_SIGMA * rnd.normal(S.DFI, gid)))).astype(np.int64)
+    dfi = np.round(dfi_median * np.exp(p.DFI_SIGMA * rnd.normal(S.DFI, gid)))
+    # at most 15 years, and the primary diagnosis at 20 or older
+    dfi = np.minimum(dfi, np.minimum(15 * 365.25, (pt.age - 20) * 365.25 - 200))
+    pt.dfi = np.maximum(p.DFI_MIN_DAYS, dfi).astype(np.int64)
 
     _sites(rnd, pt)
     pt.frailty = rnd.normal(S.FRAILTY, gid)
