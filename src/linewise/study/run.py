@@ -1,0 +1,335 @@
+"""Run a study: spec + registry store -> analysis table + ``results.json``.
+
+The flow, one direction:
+
+1. parse every expression of the spec and collect the features it uses (unknown names and
+   type errors stop here, with the YAML line);
+2. build one Ibis expression: patients joined to their index line, the requested features
+   (one aggregate per source table), endpoints, covariates, groups and cohort steps — all
+   pushed down to the engine;
+3. count the attrition in one query, fetch the analysis table (one row per patient);
+4. run the analyses on it with :mod:`linewise.stats`, check for immortal-time bias, and write
+   the analysis table (Parquet and CSV) and ``results.json``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from linewise.store.store import Store
+>>> store = Store.open(pathlib.Path(tempfile.mkdtemp()) / "empty.duckdb")
+>>> result = run_study("tdm1_tmab_vs_tmab_pmab", store)
+>>> [(s["step"], s["n"]) for s in result.results["attrition"]][:2]
+[('registry', 0), ('index', 0)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from ..model.registry import PATIENTS
+from ..store.store import Store
+from . import bias
+from .analyses import (
+    AnalysisData,
+    run_follow_up,
+    run_kaplan_meier,
+    run_landmark,
+    run_response,
+    run_table_one,
+)
+from .cohort import (
+    PatientScope,
+    anchor_date,
+    attrition,
+    index_table,
+    lines_relation,
+    request_anchor_columns,
+    step_passes,
+)
+from .covariates import compile_covariate, group_variable
+from .endpoints import add_assessments, compile_endpoint, compile_response, request_line
+from .errors import SpecError
+from .expr import Typed, VType
+from .features import BASELINE, FrameBuilder
+from .loader import load_spec
+from .regression import run_cox, run_subgroup
+from .results import SCHEMA, dumps, headline, provenance
+from .spec import (
+    CoxAnalysis,
+    FollowUpAnalysis,
+    KaplanMeierAnalysis,
+    LandmarkAnalysis,
+    OriginKind,
+    ResponseAnalysis,
+    StudySpec,
+    SubgroupAnalysis,
+    TableOneAnalysis,
+)
+
+RESULTS_FILE = "results.json"
+TABLE_FILE = "analysis_table"
+
+
+@dataclass
+class StudyResult:
+    """What a run produced: the results (JSON-ready), the analysis table and the spec."""
+
+    spec: StudySpec
+    results: dict
+    table: pd.DataFrame
+
+    def to_json(self) -> str:
+        return dumps(self.results)
+
+    @property
+    def warnings(self) -> list[dict]:
+        return self.results["warnings"]
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``analysis_table.parquet``, ``analysis_table.csv`` and ``results.json``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"results": out / RESULTS_FILE, "parquet": out / f"{TABLE_FILE}.parquet",
+                 "csv": out / f"{TABLE_FILE}.csv"}
+        paths["results"].write_text(self.to_json(), encoding="utf-8")
+        self.table.to_parquet(paths["parquet"], index=False)
+        self.table.to_csv(paths["csv"], index=False, lineterminator="\n")
+        return paths
+
+
+def _origin_text(spec: StudySpec, name: str) -> str:
+    ep = spec.endpoints[name].resolved()
+    if ep.origin is OriginKind.LINE_START:
+        return "the index line start" if ep.line == "index" else f"the start of line {ep.line}"
+    return {OriginKind.INDEX_START: "the index line start", OriginKind.METASTATIC_DIAGNOSIS: "the metastatic diagnosis",
+            OriginKind.ENROLMENT: "registry enrolment"}[ep.origin]
+
+
+def _comparison_vars(a) -> list[str]:
+    if isinstance(a, KaplanMeierAnalysis | LandmarkAnalysis):
+        return [a.by] if a.by else []
+    if isinstance(a, CoxAnalysis):
+        return [a.exposure] if a.exposure else []
+    if isinstance(a, SubgroupAnalysis):
+        return [a.exposure, *a.subgroups]
+    return []
+
+
+def build(spec: StudySpec, store: Store):
+    """Compile the spec into Ibis expressions: (frame, analysis columns, context). Nothing runs."""
+    lines = lines_relation(store, spec.lines.source)
+    index = index_table(spec, lines).rename(_ixpid="patient_id")
+    pats = store.table("patients")
+    pats = pats.select(*PATIENTS.column_names)
+    base = pats.inner_join(index, pats.patient_id == index._ixpid).drop("_ixpid")
+    builder = FrameBuilder(base, lines, store.table("metastatic_sites"), store.table("performance_status"),
+                           spec.baseline.ecog_days_before, spec.baseline.ecog_days_after, spec.baseline.sites_days_after)
+    group = spec.groups.name if spec.groups is not None else None
+    scope = PatientScope(spec, {name: BASELINE for name in spec.covariates}, group)
+
+    # 1. parse everything, collect feature requests
+    cov_parsed = {n: scope.parse(c.expr, ("covariates", n, "expr"), allow_variables=False)
+                  for n, c in spec.covariates.items()}
+    scope.covariates = {n: scope.anchor(p) for n, p in cov_parsed.items()}
+    level_parsed = [scope.parse(lv.when, ("groups", "levels", i, "when")) for i, lv in enumerate(spec.groups.levels)] \
+        if spec.groups is not None else []
+    if level_parsed:
+        scope.group_anchor = max(scope.anchor(p) for p in level_parsed)
+    step_parsed = [scope.parse(s.condition, ("cohort", i, "include" if not s.is_exclusion else "exclude"))
+                   for i, s in enumerate(spec.cohort)]
+    where_parsed = {a.id: scope.parse(a.where, ("analyses", i, "where")) for i, a in enumerate(spec.analyses) if a.where}
+    for parsed in [*cov_parsed.values(), *level_parsed, *step_parsed, *where_parsed.values()]:
+        for r in parsed.requests:
+            builder.add(r)
+    ep_lines = {n: request_line(builder, e.resolved().line) for n, e in spec.endpoints.items()}
+    resp_lines = {n: request_line(builder, r.line) for n, r in spec.responses.items()}
+    anchors = {}
+    for a in spec.analyses:
+        names = _comparison_vars(a)
+        if not names or getattr(a, "endpoint", None) is None:
+            continue
+        parts = [scope.group_anchor if n in ("group", group) else scope.covariates[n] for n in names]
+        if a.id in where_parsed:
+            parts.append(scope.anchor(where_parsed[a.id]))
+        anchors[a.id] = max(p for p in parts if p is not None)
+    line_cols = request_anchor_columns(builder, anchors.values())
+
+    # 2. build the frame: features, assessments, endpoints, covariates, groups, steps
+    frame = builder.build()
+    frame = add_assessments(frame, store.table("response_assessments"),
+                            list({lc.start: lc for lc in [*ep_lines.values(), *resp_lines.values()]}.values()))
+    ep_cols: dict = {}
+    for n, e in spec.endpoints.items():
+        ep_cols.update(compile_endpoint(n, e.resolved(), frame, ep_lines[n], spec.time_unit, spec.data_cutoff,
+                                        ("endpoints", n)))
+    for n, r in spec.responses.items():
+        ep_cols.update(compile_response(n, r, frame, resp_lines[n]))
+    if ep_cols:
+        frame = frame.mutate(**ep_cols)
+    variables, var_info, cov_exprs = {}, {}, {}
+    for n, c in spec.covariates.items():
+        typed = scope.compile(cov_parsed[n], frame, {})
+        try:
+            cov_exprs[n], var_info[n] = compile_covariate(n, c, typed, scope.covariates[n])
+        except SpecError as err:
+            raise spec.locate(err) from None
+    if cov_exprs:
+        frame = frame.mutate(**cov_exprs)
+    for n, v in var_info.items():
+        variables[n] = Typed(frame[n], v.vtype, v.levels if v.vtype is VType.STRING else None)
+    group_expr = None
+    if spec.groups is not None:
+        branches = []
+        for p in level_parsed:
+            cond = scope.compile(p, frame, variables, want=VType.BOOLEAN)
+            branches.append((cond.expr.fill_null(False), p))
+        group_expr = ibis.cases(*[(c, lv.name) for (c, _), lv in zip(branches, spec.groups.levels, strict=True)],
+                                else_=ibis.null("string"))
+        frame = frame.mutate(**{group: group_expr})
+        var_info[group] = group_variable(spec.groups, scope.group_anchor)
+        variables[group] = Typed(frame[group], VType.STRING, tuple(lv.name for lv in spec.groups.levels))
+    steps = []
+    for s, p in zip(spec.cohort, step_parsed, strict=True):
+        cond = scope.compile(p, frame, variables, want=VType.BOOLEAN)
+        steps.append((s.id, s.label, s.is_exclusion, cond.expr))
+    extra = {}
+    for aid, p in where_parsed.items():
+        extra[f"in_{aid}"] = scope.compile(p, frame, variables, want=VType.BOOLEAN).expr.fill_null(False)
+    for aid, anchor in anchors.items():
+        extra[bias.anchor_column(aid)] = anchor_date(frame, anchor, line_cols)
+    if extra:
+        frame = frame.mutate(**extra)
+    columns = ["patient_id", *([group] if group else []), "index_start", "index_line_number", *spec.covariates,
+               *ep_cols, *extra]
+    return frame, steps, columns, var_info, anchors
+
+
+def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: str | Path | None = None,
+              *, progress: Callable[[str], None] | None = None) -> StudyResult:
+    """Run a study spec (or recipe name) on a registry store.
+
+    Parameters
+    ----------
+    spec : StudySpec, str or pathlib.Path
+        A spec object, a YAML file or a recipe name.
+    store : Store, str or pathlib.Path
+        The registry store (or its path).
+    out_dir : path, optional
+        Where to write ``analysis_table.parquet``, ``analysis_table.csv`` and ``results.json``.
+    progress : callable, optional
+        Called with a short description of each stage.
+
+    Returns
+    -------
+    StudyResult
+    """
+    note = progress or (lambda _msg: None)
+    if not isinstance(spec, StudySpec):
+        spec = load_spec(spec)
+    if not isinstance(store, Store):
+        store = Store.open(store, create=False)
+    note("compiling the study")
+    frame, steps, columns, var_info, anchors = build(spec, store)
+    note("counting the cohort")
+    n_registry = store.count("patients")
+    group = spec.groups.name if spec.groups is not None else None
+    attr = attrition(frame, steps, frame[group] if group else None, n_registry, spec.index.label)
+    keep = ibis.literal(True)
+    for _, _, exclusion, cond in steps:
+        keep = keep & step_passes(cond, exclusion)
+    if group:
+        keep = keep & frame[group].notnull()
+    note("fetching the analysis table")
+    table = frame.filter(keep).select(*columns).execute()
+    table = table.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+    note("running the analyses")
+    results = analyse(spec, table, var_info, anchors)
+    results["attrition"] = attr
+    results["provenance"] = provenance(spec, store, table)
+    results["headline"] = headline(spec, results)
+    result = StudyResult(spec, results, table)
+    if out_dir is not None:
+        result.write(out_dir)
+    return result
+
+
+def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict) -> dict:
+    """Run every analysis of the spec on the analysis table; the results dict (no provenance)."""
+    endpoints = {n: e.resolved() for n, e in spec.endpoints.items()}
+    data = AnalysisData(table, var_info, endpoints, dict(spec.responses), spec.time_unit,
+                        spec.groups.name if spec.groups is not None else None)
+    res: dict = {"schema": SCHEMA, "survival": [], "cox": [], "subgroups": [], "responses": [],
+                 "follow_up": {"time_unit": spec.time_unit.value, "rows": []}, "bias": []}
+    for a in spec.analyses:
+        if isinstance(a, TableOneAnalysis):
+            res["table_one"] = run_table_one(data, a) if len(table) else None
+        elif isinstance(a, KaplanMeierAnalysis):
+            res["survival"].append(run_kaplan_meier(data, a))
+        elif isinstance(a, CoxAnalysis):
+            res["cox"].extend(run_cox(data, a) if len(table) else [])
+        elif isinstance(a, SubgroupAnalysis):
+            res["subgroups"].extend(run_subgroup(data, a) if len(table) else [])
+        elif isinstance(a, ResponseAnalysis):
+            res["responses"].extend(run_response(data, a))
+        elif isinstance(a, FollowUpAnalysis):
+            res["follow_up"]["rows"].extend(run_follow_up(data, a) if len(table) else [])
+        elif isinstance(a, LandmarkAnalysis):
+            gap = None
+            if bias.anchor_column(a.id) in table.columns:
+                gap = (pd.to_datetime(table[bias.anchor_column(a.id)])
+                       - pd.to_datetime(table[f"{a.endpoint}_origin"])).dt.days
+            res["survival"].append(run_landmark(data, a, gap))
+        if isinstance(a, KaplanMeierAnalysis | CoxAnalysis | SubgroupAnalysis) and a.id in anchors and len(table):
+            warning = bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint))
+            if warning is not None:
+                data.warnings.append(warning)
+                if isinstance(a, KaplanMeierAnalysis | CoxAnalysis) and a.remedies:
+                    blocks, models, summary = bias.remedies(data, a, run_cox)
+                    naive = bias.naive_summary(_find_blocks(res, a.id), _find_models(res, a.id))
+                    res["survival"].extend(blocks)
+                    res["cox"].extend(models)
+                    res["bias"].append({"analysis": a.id, "endpoint": a.endpoint, "naive": naive, **summary})
+    res["study"] = {"name": spec.name, "title": spec.title, "description": spec.description,
+                    "reference": spec.reference, "time_unit": spec.time_unit.value, "schema_version": spec.schema_version}
+    res["groups"] = _groups_summary(spec, table)
+    res["endpoints"] = _endpoint_summary(spec, table, endpoints)
+    res["covariates"] = [{"name": v.name, "label": v.label, "kind": v.kind.value, "levels": v.levels,
+                          "reference": v.reference, "known_at": v.anchor.describe() if v.anchor else None,
+                          "missing": int(table[v.name].isna().sum()) if v.name in table.columns else None}
+                         for n, v in var_info.items() if n in spec.covariates]
+    res["warnings"] = data.warnings
+    return res
+
+
+def _find_blocks(res, aid):
+    return [b for b in res["survival"] if b["analysis"] == aid and b.get("remedy") is None]
+
+
+def _find_models(res, aid):
+    return [m for m in res["cox"] if m["analysis"] == aid and m.get("remedy") is None]
+
+
+def _groups_summary(spec: StudySpec, table: pd.DataFrame) -> dict | None:
+    if spec.groups is None:
+        return None
+    counts = table[spec.groups.name].value_counts() if len(table) else {}
+    return {"variable": spec.groups.name, "label": spec.groups.label, "reference": spec.groups.reference_level,
+            "levels": [{"name": lv.name, "label": lv.label or lv.name, "definition": lv.when,
+                        "n": int(counts.get(lv.name, 0))} for lv in spec.groups.levels]}
+
+
+def _endpoint_summary(spec: StudySpec, table: pd.DataFrame, endpoints: dict) -> list[dict]:
+    out = []
+    for n, ep in endpoints.items():
+        status = table[f"{n}_status"].value_counts().sort_index() if len(table) else pd.Series(dtype=int)
+        out.append({"name": n, "label": ep.label, "preset": ep.preset, "origin": ep.origin, "line": ep.line,
+                    "events": list(ep.events), "censor": ep.censor, "censor_at_next_line": ep.censor_at_next_line,
+                    "death_window_days": ep.death_window_days, "entry": ep.entry,
+                    "n_with_time": int(table[f"{n}_time"].notna().sum()) if len(table) else 0,
+                    "n_events": int((table[f"{n}_event"] == 1).sum()) if len(table) else 0,
+                    "status": {str(k): int(v) for k, v in status.items()}})
+    return out
