@@ -18,7 +18,8 @@ n, fmt, messy, out = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1", sys.argv
 t = time.perf_counter()
 res = generate_registry(out, n, seed=1, fmt=fmt, messy=messy)
 sec = time.perf_counter() - t
-print(json.dumps({"seconds": sec, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": sec, "peak_mb": ru.ru_maxrss / 1024, "cpu": ru.ru_utime + ru.ru_stime,
                   "rows": sum(v for k, v in res.rows.items() if k != "truth_lines"),
                   "exposures": res.rows["drug_exposures"]}))
 """
@@ -29,7 +30,8 @@ def measure(n: int, fmt: str = "csv", messy: bool = False) -> dict:
         proc = subprocess.run([sys.executable, "-c", _CHILD, str(n), fmt, "1" if messy else "0", out],
                               capture_output=True, text=True, check=True)
     r = json.loads(proc.stdout.strip().splitlines()[-1])
-    note = f"{fmt}{', messy' if messy else ''}; {r['rows']:,} rows ({r['exposures']:,} drug records)"
+    note = (f"{fmt}{', messy' if messy else ''}; {r['rows']:,} rows ({r['exposures']:,} drug records); "
+            f"CPU {r['cpu']:.1f} s (the machine may be shared)")
     return {"task": "synth registry", "n": n, "tool": "linewise.synth", "seconds": r["seconds"],
             "peak_mb": r["peak_mb"], "note": note}
 
