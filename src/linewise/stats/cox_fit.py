@@ -10,11 +10,14 @@ right-censored data, ``agreg.fit`` -> C ``agfit4`` for counting-process data):
   per (stratum, time); a group with ``d`` event records and summed event weight ``W`` has
   Efron terms ``r = 0..d-1`` with denominator ``S0 - (r/d) D0`` (Breslow: ``r/d`` := 0),
   each weighted ``W/d`` (Therneau & Grambsch 2000, section 3.3; ``coxfit6.c``).
-* Vectorised.  Observations are never looped over: each observation is at risk for a
-  contiguous range ``[lo, hi)`` of event groups (groups are ordered by stratum, then
-  time), so risk-set sums are one reverse cumulative sum of ``add - remove`` arrays, and
-  the second-derivative term ``sum_g a_g S2_g`` is the weighted Gram matrix
-  ``X' diag(v) X`` with ``v_i = risk_i * sum_{g in [lo_i, hi_i)} a_g``.
+* Vectorised.  The rows are sorted once by (stratum, time, events first).  Risk-set sums
+  are one reverse cumulative sum read at each group's first row (minus the same for rows
+  not yet entered, with delayed entry); a group's event rows are contiguous, summed with
+  ``np.add.reduceat``.  Each row is at risk for a contiguous range ``[lo, hi)`` of event
+  groups, so the second-derivative term ``sum_g a_g S2_g`` is the weighted Gram matrix
+  ``X' diag(v) X`` with ``v_i = risk_i * sum_{g in [lo_i, hi_i)} a_g``.  Sums over the
+  Efron terms of a group reduce to scalars times the group's ``S1`` and ``D1``, so no
+  (events x covariates) array is built; there is no Python loop over rows or times.
 * Iteration.  Same start (beta = 0), Newton steps, step-halving and stopping rule
   (``|1 - loglik_old / loglik_new| <= eps``) as ``coxfit6`` / ``agfit4``, on covariates
   centred and scaled the way R does it, so the returned iterate is R's iterate (Newton's
