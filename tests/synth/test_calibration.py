@@ -141,3 +141,23 @@ def test_survival_medians(cohort):
                "PFS1 group 1": 10, "PFS1 group 3": 11, "OS whole cohort": 73}
     bad = {k: (round(got[k], 1), v) for k, v in targets.items() if abs(got[k] / v - 1) > 0.15}
     assert not bad, bad
+
+
+def test_study_a_and_b_cases_exist(cohort):
+    """Re-challenge and no prior trastuzumab/pertuzumab (Study B's exclusions) and enrolment
+    after T-DM1 start (Study A's delayed entry) occur, each in a few percent of the cohort."""
+    c, pat, met, first, l1, t = cohort
+    tdm1 = met[met["agents"].str.contains("trastuzumab emtansine")]
+    twice = tdm1.groupby("patient_id").size() > 1
+    assert 0.01 < twice.mean() < 0.06
+    lines = t["therapy_lines"]
+    start = _d(first["start_date"])
+    before = lines.merge(start.rename("t").reset_index(), on="patient_id")
+    before = before[_d(before["start_date"]) < before["t"]]
+    her2 = before["agents"].str.contains(r"trastuzumab(?! emtansine)|pertuzumab")
+    with_her2 = before[her2]["patient_id"].unique()
+    no_her2 = ~c.index.isin(with_her2)
+    assert 0.03 < no_her2.mean() < 0.12
+    enrol = _d(pat.loc[c.index, "enrolment_date"])
+    late = (enrol > start.loc[c.index]).mean()
+    assert 0.05 < late < 0.15

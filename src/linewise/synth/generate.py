@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
-
 from ..model.registry import TABLES
 from ._random import Random
-from .tables import TRUTH_COLUMNS, check_columns, make_chunk
+from .tables import check_columns, make_chunk
 from .writer import TableWriter
 
 #: Patients generated at once, whatever ``chunk_size`` says: about 130 drug records per
@@ -140,10 +137,3 @@ def generate_registry(
     rows = {name: writers[name].rows for name in names}
     return SynthResult(out, n_patients, seed, fmt, messy, rows, tuple(files), n_invalid)
 
-
-def _manifest(path: Path, data: dict) -> Path:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    return path
-
-
-__all__ = ["SynthResult", "generate_registry", "TRUTH_COLUMNS", "pa"]

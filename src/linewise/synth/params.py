@@ -100,7 +100,7 @@ TUCATINIB_FROM = day("2020-06-01")
 WEIBULL_SHAPE_PFS = 1.3
 WEIBULL_SHAPE_PPS = 1.15
 #: Latent progression-time medians of line 1 by group (targets: PFS1 group 1 ~10, group 3 ~11).
-PFS1_MEDIAN = {0: 12.0, 1: 11.6, 2: 14.0, 3: 12.7, 4: 9.0, 5: 13.0}
+PFS1_MEDIAN = {0: 12.0, 1: 11.6, 2: 14.0, 3: 13.3, 4: 9.0, 5: 13.0}
 #: Latent medians of lines between line 1 and T-DM1 (groups 2 and 4).
 PFS_MID_MEDIAN = 7.5
 #: T-DM1 line by group (targets: group 1 ~10, group 3 ~6; Study A 3rd+ line ~4.2).
