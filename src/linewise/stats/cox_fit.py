@@ -64,8 +64,9 @@ class RiskSets:
     group_w: np.ndarray  # (G,) summed weights of the event records
     group_time: np.ndarray  # (G,)
     group_stratum: np.ndarray  # (G,)
-    exit_first: np.ndarray  # (G,) first sorted position with exit >= group time (same stratum)
-    death_bounds: np.ndarray  # (2G or 2G-1,) reduceat bounds: [first event, one past last event]
+    exit_first: np.ndarray  # (G,) first row with exit >= group time (same stratum); events
+    #                         come first among equal times, so rows exit_first .. + d - 1
+    #                         are the group's events
     stratum_end: np.ndarray  # (G,) one past the last sorted position of the group's stratum
     entry_order: np.ndarray | None  # (n,) sorted positions ordered by (stratum, entry)
     entry_first: np.ndarray | None  # (G,) first entry-ordered position with entry >= time
@@ -112,11 +113,6 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     hi = np.searchsorted(gkey, stop_key, side="right")
     exit_first = np.searchsorted(stop_key, gkey, side="left")
     stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
-    # events come first among equal (stratum, time): a group's events are rows
-    # exit_first .. exit_first + d - 1; reduceat needs bounds < n, so drop a final n.
-    death_bounds = np.column_stack([exit_first, exit_first + group_d]).ravel()
-    if death_bounds.size and death_bounds[-1] >= n:
-        death_bounds = death_bounds[:-1]
     entry_order = entry_first = entry_end = None
     if entry is None:
         lo = np.searchsorted(gkey, strata * k, side="left")
@@ -146,7 +142,6 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         group_time=time[death_idx[starts]],
         group_stratum=gstrat,
         exit_first=exit_first,
-        death_bounds=death_bounds,
         stratum_end=stratum_end,
         entry_order=entry_order,
         entry_first=entry_first,
@@ -165,20 +160,24 @@ def _reverse_cumsum(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _range_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
-    """``S[g] = sum of values[i] over (sorted) observations at risk at group g``.
+def _range_sums(rs: RiskSets, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: sum of ``values`` over the rows at risk, and over the group's events.
 
     One reverse cumulative sum over the sorted rows, read at each group's first row --
     the order in which R's C code accumulates (from the largest time downwards).  With
     delayed entry the rows that have not yet entered (entry >= t) are subtracted the
-    same way, from the entry-ordered reverse cumulative sum (as ``agfit4`` does).
+    same way, from the entry-ordered reverse cumulative sum (as ``agfit4`` does).  A
+    group's events are its first ``d`` rows, so their sum is a difference of the same
+    cumulative sum (absolute rounding ~ eps * risk-set sum, as for the risk set itself).
     """
     rc = _reverse_cumsum(values)
-    out = rc[rs.exit_first] - rc[rs.stratum_end]
+    top = rc[rs.exit_first]
+    at_risk = top - rc[rs.stratum_end]
+    events = top - rc[rs.exit_first + rs.group_d]
     if rs.counting:
         rce = _reverse_cumsum(values[rs.entry_order])
-        out -= rce[rs.entry_first] - rce[rs.entry_end]
-    return out
+        at_risk -= rce[rs.entry_first] - rce[rs.entry_end]
+    return at_risk, events
 
 
 def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
@@ -213,11 +212,6 @@ class Derivatives:
     q1: np.ndarray  # (G,) mean_r f_r / den_r
 
 
-def _death_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
-    """Sums over each group's event rows, which are contiguous in the sorted order."""
-    return np.add.reduceat(values, rs.death_bounds, axis=0)[::2]
-
-
 def derivatives(
     rs: RiskSets,
     x: np.ndarray,
@@ -247,10 +241,8 @@ def derivatives(
 
     buf = np.empty_like(x) if work is None else work.setdefault("nxp", np.empty_like(x))
     rx = np.multiply(x, risk[:, None], out=buf)
-    s0 = _range_sums(rs, risk)
-    s1 = _range_sums(rs, rx)
-    d0 = _death_sums(rs, risk)
-    d1 = _death_sums(rs, rx)
+    s0, d0 = _range_sums(rs, risk)
+    s1, d1 = _range_sums(rs, rx)
 
     # one entry per event record = per Efron term (scalars only)
     den = s0[dg] - f * d0[dg]
