@@ -18,7 +18,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _run(con: ibis.BaseBackend, sql: str) -> None:
+def run(con: ibis.BaseBackend, sql: str) -> None:
     cur = con.raw_sql(sql)
     # DuckDB's raw_sql returns the connection itself (closing it would close the backend);
     # other backends return a cursor to close.
@@ -29,14 +29,14 @@ def _run(con: ibis.BaseBackend, sql: str) -> None:
 
 def drop(con: ibis.BaseBackend, name: str) -> None:
     """Drop table ``name`` if it exists."""
-    _run(con, f"DROP TABLE IF EXISTS {_quote(name)}")
+    run(con, f"DROP TABLE IF EXISTS {_quote(name)}")
 
 
 def create_as(con: ibis.BaseBackend, name: str, expr: ibis.Table, *, temp: bool = True) -> ibis.Table:
     """(Re)create ``name`` from an expression and return it as a table."""
     drop(con, name)
     kind = "TEMP TABLE" if temp else "TABLE"
-    _run(con, f"CREATE {kind} {_quote(name)} AS {con.compile(expr)}")
+    run(con, f"CREATE {kind} {_quote(name)} AS {con.compile(expr)}")
     return con.table(name)
 
 

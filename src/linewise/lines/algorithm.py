@@ -67,8 +67,9 @@ PATIENT_COLUMNS = {"patient_id": dt.string, "metastatic_diagnosis_date": dt.date
 # --- the drug table: vocabulary x rules -------------------------------------------------------
 def drug_info_schema(rules: LineRules) -> ibis.Schema:
     """Schema of the per-drug table the steps join (one flag pair per add-on exemption)."""
-    fields: dict[str, dt.DataType] = {"drug": dt.string, "drug_class": dt.string, "family": dt.string,
-                                      "eligible": dt.boolean, "sub_family": dt.string, "maint": dt.boolean}
+    fields: dict[str, dt.DataType] = {"drug": dt.string, "drug_id": dt.int16, "drug_class": dt.string,
+                                      "family": dt.string, "eligible": dt.boolean, "sub_fam": dt.int16,
+                                      "maint": dt.boolean}
     for i in range(len(rules.add_on_exemptions)):
         fields[f"addon_{i}"] = dt.boolean
         fields[f"req_{i}"] = dt.boolean
@@ -78,97 +79,121 @@ def drug_info_schema(rules: LineRules) -> ibis.Schema:
 def drug_info(vocabulary: Vocabulary, rules: LineRules) -> pa.Table:
     """One row per vocabulary drug with what the rules make of it.
 
-    ``eligible``: may form a line; ``sub_family``: its family when that family substitutes
-    (else null); ``maint``: may continue alone as maintenance; ``addon_i``: is what exemption
-    ``i`` adds; ``req_i``: is of the class exemption ``i`` requires in the regimen.
+    ``drug_id``: a small integer (the steps carry integers, not names); ``eligible``: may form
+    a line; ``sub_fam``: an id of its family when that family substitutes (else null);
+    ``maint``: may continue alone as maintenance; ``addon_i``: is what exemption ``i`` adds;
+    ``req_i``: is of the class exemption ``i`` requires in the regimen.
     """
     rows: dict[str, list] = {name: [] for name in drug_info_schema(rules).names}
-    for d in vocabulary.drugs:
+    families = sorted(rules.substitution_families)
+    for i, d in enumerate(vocabulary.drugs):
         rows["drug"].append(d.name)
+        rows["drug_id"].append(i)
         rows["drug_class"].append(d.drug_class.value)
         rows["family"].append(d.family)
         rows["eligible"].append(d.drug_class not in rules.ignored_classes)
-        rows["sub_family"].append(d.family if d.family in rules.substitution_families else None)
+        rows["sub_fam"].append(families.index(d.family) if d.family in families else None)
         rows["maint"].append(d.drug_class in rules.maintenance_classes)
-        for i, ex in enumerate(rules.add_on_exemptions):
-            rows[f"addon_{i}"].append(d.drug_class == ex.added_class or d.family == ex.added_family)
-            rows[f"req_{i}"].append(d.drug_class == ex.requires_class)
+        for j, ex in enumerate(rules.add_on_exemptions):
+            rows[f"addon_{j}"].append(d.drug_class == ex.added_class or d.family == ex.added_family)
+            rows[f"req_{j}"].append(d.drug_class == ex.requires_class)
     return pa.table(rows, schema=drug_info_schema(rules).to_pyarrow())
 
 
 # --- step 1: prepared exposures with islands --------------------------------------------------
-def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, drugs: ibis.Table, rules: LineRules) -> ibis.Table:
+def patient_keys(exposures: ibis.Table) -> ibis.Table:
+    """An integer ``pid`` per patient with drug records: joins and sorts run on integers."""
+    ids = exposures.select("patient_id").distinct()
+    return ids.mutate(pid=ibis.row_number().over(order_by=ids.patient_id).cast("int64"))
+
+
+def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, keys: ibis.Table, drugs: ibis.Table,
+                      rules: LineRules) -> ibis.Table:
     """Eligible exposures, one row per (patient, phase, drug, day), with their island.
 
-    Columns: ``patient_id, island, phase, drug, s, en, n_records`` (``s``/``en``: start and end as
-    days since 1970-01-01, ``en >= s``) and the drug table's flags.
+    Columns: ``kid`` (island key: ``pid * 65536 + island``), ``pid``, ``island``, ``phase`` (0
+    early, 1 metastatic), ``drug_id``, ``s`` / ``en`` (start and end as days since 1970-01-01,
+    ``en >= s``), ``n_records`` and the drug table's flags.
     """
     e = exposures.filter(exposures.drug.notnull() & exposures.start_date.notnull())
     s = e.start_date.epoch_days()
     # A missing end lasts default_exposure_days; an end before the start is read as the start.
     en = ibis.coalesce(e.end_date.epoch_days(), s + (rules.default_exposure_days - 1))
-    e = e.select("patient_id", "drug", s=s, en=ibis.greatest(en, s))
-    e = e.semi_join(drugs.filter(drugs.eligible), "drug")
+    e = e.select("patient_id", "drug", s=s.cast("int32"), en=ibis.greatest(en, s).cast("int32"))
+    e = e.join(drugs.filter(drugs.eligible).select("drug", "drug_id"), "drug").drop("drug")
+    e = e.join(keys, "patient_id")
     met = patients.select("patient_id", met=patients.metastatic_diagnosis_date.epoch_days())
-    e = e.left_join(met, "patient_id").drop("patient_id_right")
+    e = e.left_join(met, "patient_id").drop("patient_id", "patient_id_right")
     phase = ibis.cases(
-        (e.met.isnull(), rules.undated_phase.value),
-        (e.s >= e.met - rules.metastatic_tolerance_days, Phase.METASTATIC.value),
-        else_=Phase.EARLY.value,
-    )
+        (e.met.isnull(), 1 if rules.undated_phase is Phase.METASTATIC else 0),
+        (e.s >= e.met - rules.metastatic_tolerance_days, 1),
+        else_=0,
+    ).cast("int8")
     # Duplicates (same drug, same day) are one exposure lasting as long as the longest record.
     e = e.mutate(phase=phase)
-    e = e.group_by(["patient_id", "phase", "drug", "s"]).agg(en=e.en.max(), n_records=e.en.count())
-    e = e.join(drugs.drop("eligible"), "drug")
+    e = e.group_by(["pid", "phase", "drug_id", "s"]).agg(en=e.en.max(), n_records=e.en.count().cast("int32"))
     # Gaps and islands (phase-major order: a new phase always opens a new island).
-    order = [ibis.ifelse(e.phase == Phase.EARLY.value, 0, 1), e.s, e.en, e.drug]
-    before = ibis.window(group_by=e.patient_id, order_by=order, rows=(None, -1))
-    upto = ibis.window(group_by=e.patient_id, order_by=order, rows=(None, 0))
-    prev_phase = e.phase.lag().over(ibis.window(group_by=e.patient_id, order_by=order))
+    order = [e.phase, e.s, e.en, e.drug_id]
+    before = ibis.window(group_by=e.pid, order_by=order, rows=(None, -1))
+    upto = ibis.window(group_by=e.pid, order_by=order, rows=(None, 0))
+    prev_phase = e.phase.lag().over(ibis.window(group_by=e.pid, order_by=order))
     prev_end = e.en.max().over(before)
     opens = prev_end.isnull() | (prev_phase != e.phase) | (e.s - prev_end > rules.discontinuation_gap_days)
     e = e.mutate(opens=opens.cast("int32"))
-    return e.mutate(island=e.opens.sum().over(upto).cast("int32")).drop("opens")
+    e = e.mutate(island=e.opens.sum().over(upto).cast("int32")).drop("opens")
+    e = e.mutate(kid=e.pid * 65536 + e.island)
+    flags = [c for c in drugs.columns if c.startswith(("addon_", "req_"))]
+    return e.join(drugs.select("drug_id", "sub_fam", "maint", *flags), "drug_id")
 
 
 def first_starts(prepared: ibis.Table) -> ibis.Table:
     """Line 1 of every island starts at the island's first exposure."""
-    return prepared.group_by(list(KEY)).agg(L=prepared.s.min())
+    return prepared.group_by("kid").agg(L=prepared.s.min())
 
 
 # --- step 2: one line number for all open islands -----------------------------------------------
 def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules) -> ibis.Table:
-    """Start of the line after ``current`` (``patient_id, island, L``) in every island that has one.
+    """Start of the line after ``current`` (``kid, L``) in every island that has one.
 
     The regimen is every drug started in ``[L, L + window]``. A later record continues the
     line when its drug is in the regimen, its family is a substitution family of a regimen
     drug, or an add-on exemption applies; the first record that does none starts the next line.
+    Exemptions need windowed look-arounds; they are computed only in the islands where an
+    add-on comes before the first plain new drug (few), not in all of them.
     """
     w = rules.regimen_window_days
-    x = prepared.join(current, list(KEY))
+    x = prepared.join(current, "kid")
     x = x.filter(x.s >= x.L)
-    in_win = x.s <= x.L + w
-    regimen = x.filter(in_win).select(*KEY, "drug").distinct()
-    x = x.left_join(regimen.mutate(in_reg=ibis.literal(True)), [*KEY, "drug"])
-    x = x.drop([c for c in x.columns if c.endswith("_right")]).mutate(in_reg=ibis.coalesce(ibis._.in_reg, False))
-    exempt = _exempt(x, rules, w)
-    x = x.mutate(exempt=exempt)
-    after = x.filter((x.s > x.L + w) & ~x.in_reg & ~x.exempt)
-    families = x.filter(x.in_reg & x.sub_family.notnull()).select(*KEY, "sub_family").distinct()
-    after = after.anti_join(families, [*KEY, "sub_family"])
-    return after.group_by(list(KEY)).agg(L=after.s.min())
+    regimen = x.filter(x.s <= x.L + w).select("kid", "drug_id").distinct()
+    families = x.filter((x.s <= x.L + w) & x.sub_fam.notnull()).select("kid", "sub_fam").distinct()
+    after = x.filter(x.s > x.L + w).anti_join(regimen, ["kid", "drug_id"]).anti_join(families, ["kid", "sub_fam"])
+    addon_cols = [c for c in prepared.columns if c.startswith("addon_")]
+    if not addon_cols:
+        return after.group_by("kid").agg(L=after.s.min())
+    is_addon = ibis.or_(*[after[c] for c in addon_cols])
+    after = after.mutate(is_addon=is_addon)
+    plain = after.filter(~after.is_addon).group_by("kid").agg(first_plain=after.s.min())
+    cand = after.filter(after.is_addon).left_join(plain, "kid")
+    cand = cand.filter(cand.first_plain.isnull() | (cand.s < cand.first_plain)).select("kid", "s", "drug_id")
+    xe = x.semi_join(cand.select("kid").distinct(), "kid")
+    xe = xe.left_join(regimen.mutate(in_reg=ibis.literal(True)), ["kid", "drug_id"])
+    xe = xe.drop([c for c in xe.columns if c.endswith("_right")]).mutate(in_reg=ibis.coalesce(ibis._.in_reg, False))
+    xe = xe.mutate(exempt=_exempt(xe, rules, w)).select("kid", "s", "drug_id", "exempt")
+    blocked = cand.join(xe, ["kid", "s", "drug_id"]).filter(lambda t: ~t.exempt).group_by("kid").agg(first_addon=ibis._.s.min())
+    both = plain.outer_join(blocked, "kid")
+    both = both.select(kid=ibis.coalesce(both.kid, both.kid_right),
+                       L=ibis.least(ibis.coalesce(both.first_plain, both.first_addon), ibis.coalesce(both.first_addon, both.first_plain)))
+    return both
 
 
 def _exempt(x: ibis.Table, rules: LineRules, window: int) -> ibis.Value:
     """Is each record an exempt add-on to the line it would join (see AddOnExemption)?"""
-    if not rules.add_on_exemptions:
-        return ibis.literal(False)
-    group = ibis.window(group_by=[x[k] for k in KEY])
-    before = ibis.window(group_by=[x[k] for k in KEY], order_by=x.s, range=(None, -1))
-    same_day = ibis.window(group_by=[x[k] for k in KEY], order_by=x.s, range=(0, 0))
-    after = ibis.window(group_by=[x[k] for k in KEY], order_by=x.s, range=(1, None))
+    group = ibis.window(group_by=x.kid)
+    before = ibis.window(group_by=x.kid, order_by=x.s, range=(None, -1))
+    same_day = ibis.window(group_by=x.kid, order_by=x.s, range=(0, 0))
+    after = ibis.window(group_by=x.kid, order_by=x.s, range=(1, None))
     induction = x.in_reg & ~x.maint  # regimen drugs that stop when maintenance begins
-    induction_end = ibis.ifelse(induction, x.en, ibis.null("int64")).max().over(before)
+    induction_end = ibis.ifelse(induction, x.en, ibis.null("int32")).max().over(before)
     induction_today = induction.any().over(same_day)
     in_maintenance = induction_end.notnull() & (induction_end < x.s) & ~induction_today
     terms = []
@@ -178,26 +203,25 @@ def _exempt(x: ibis.Table, rules: LineRules, window: int) -> ibis.Value:
         if ex.during_maintenance:
             term &= in_maintenance
         if ex.continuity_days is not None:
-            last_req = ibis.ifelse(req, x.s, ibis.null("int64")).max().over(before)
-            next_req = ibis.ifelse(req, x.s, ibis.null("int64")).min().over(after)
+            last_req = ibis.ifelse(req, x.s, ibis.null("int32")).max().over(before)
+            next_req = ibis.ifelse(req, x.s, ibis.null("int32")).min().over(after)
             term &= (last_req >= x.s - ex.continuity_days) & (next_req <= x.s + ex.continuity_days)
         terms.append(ibis.coalesce(term, False))
-    out = terms[0]
-    for t in terms[1:]:
-        out |= t
-    return out
+    return ibis.or_(*terms)
 
 
 # --- step 3: records to lines ---------------------------------------------------------------
 def assign_lines(prepared: ibis.Table, starts: ibis.Table, rules: LineRules) -> ibis.Table:
-    """Every prepared record with its line (``k``, the line's start ``L``, ``in_window``)."""
-    marks = starts.select(*KEY, s="L", k_at="k")
-    a = prepared.left_join(marks, [*KEY, "s"])
-    a = a.drop([c for c in a.columns if c.endswith("_right")])
-    running = ibis.window(group_by=[a[k] for k in KEY], order_by=[a.s, a.drug], rows=(None, 0))
-    a = a.mutate(k=a.k_at.max().over(running)).drop("k_at")
-    a = a.join(starts, [*KEY, "k"])
-    a = a.drop([c for c in a.columns if c.endswith("_right")])
+    """Every prepared record with its line (``k``, the line's start ``L``, ``in_window``).
+
+    A record belongs to the line whose start is the last one on or before it: an equi-join
+    on the island plus the range ``L <= s < next L`` (a few lines per island, so the hash
+    join's residual filter is cheap; a running maximum over the records is slower).
+    """
+    nxt = starts.mutate(L_next=starts.L.lead().over(ibis.window(group_by=starts.kid, order_by=starts.k)))
+    a = prepared.join(nxt, [prepared.kid == nxt.kid, prepared.s >= nxt.L,
+                            prepared.s < ibis.coalesce(nxt.L_next, 2**31 - 1)])
+    a = a.drop([c for c in a.columns if c.endswith("_right")] + ["L_next"])
     return a.mutate(in_window=a.s <= a.L + rules.regimen_window_days)
 
 
@@ -286,6 +310,8 @@ def derive_lines(
     con = source if isinstance(source, ibis.BaseBackend) else source.con
     token = secrets.token_hex(4)
     scratch: list[str] = []
+    if con.name == "duckdb":
+        _sql.run(con, "SET enable_progress_bar = false")  # progress is ours to show
 
     def tmp(name: str) -> str:
         full = f"_lw_{token}_{name}"
@@ -307,7 +333,8 @@ def derive_lines(
     drugs = _sql.create_from_arrow(con, drugs_name, drug_info(vocabulary, rules))
 
     with _step(progress, "preparing exposures"):
-        prepared = materialize(tmp("prepared"), prepare_exposures(ex, pt, drugs, rules))
+        keys = materialize(tmp("keys"), patient_keys(ex))
+        prepared = materialize(tmp("prepared"), prepare_exposures(ex, pt, keys, drugs, rules))
     starts_name = tmp("starts")
     current = materialize(tmp("current_1"), first_starts(prepared))
     _sql.create_as(con, starts_name, current.mutate(k=ibis.literal(1, "int32")))
@@ -329,12 +356,13 @@ def derive_lines(
         materialize(assigned_name, assign_lines(prepared, starts, rules))
     with _step(progress, "summarising lines"):
         lines_name = f"_lw_{token}_lines"
-        materialize(lines_name, summarize_lines(con.table(assigned_name), pt, rules))
+        materialize(lines_name, summarize_lines(con.table(assigned_name), keys, pt, drugs, rules))
     counts = _counts(con, ex, drugs, prepared, con.table(lines_name))
+    keep = (drugs_name, keys.get_name())
     for name in scratch:
-        if name not in (drugs_name,):
+        if name not in keep:
             _sql.drop(con, name)
-    scratch = [drugs_name]
+    scratch = list(keep)
     return LineRun(con, rules, lines_name, assigned_name, iterations=k, counts=counts, scratch=scratch)
 
 

@@ -6,7 +6,7 @@ One set-based query (:func:`summarize_lines`) over the output of
 ``patient_id, line_seq`` (1, 2, ... over all the patient's lines), ``line_number`` (metastatic
 lines 1, 2, ...; empty for neoadjuvant / adjuvant lines), ``setting``, ``phase``, ``island``
 (exposure episode between gaps), ``k`` (line within the island), ``start_date``, ``end_date``
-(end of the line's last exposure), ``agents`` (the regimen: drugs started in the regimen
+(end of the line's last exposure, at the latest the day before the next line), ``agents`` (the regimen: drugs started in the regimen
 window, in order of first exposure), ``drugs_given`` (every drug of the line), ``substitutes``
 (in-family substitutes started after the window), ``add_ons`` (exempt additions),
 ``new_agents`` (regimen drugs not given in the previous line), ``n_exposures`` (records),
@@ -23,41 +23,55 @@ import ibis
 
 from .params import EndRule, LineRules, Phase, Setting, StartRule
 
-LINE_KEY = ("patient_id", "island", "k")
+LINE_KEY = ("kid", "k")
 _EPOCH = ibis.literal(_dt.date(1970, 1, 1))
 
 
 def _date(days: ibis.Value) -> ibis.Value:
-    return (_EPOCH + days.as_interval("D")).cast("date")
+    """Days since 1970-01-01 back to a date (DATE + INTERVAL is a timestamp in SQL: cast back;
+    the timestamp step keeps Ibis from dropping the cast as a no-op)."""
+    return (_EPOCH + days.as_interval("D")).cast("timestamp").cast("date")
 
 
-def _strings(column: ibis.Value, where: ibis.Value, order: list) -> ibis.Value:
-    """Array of ``column`` where ``where``, ordered; an empty array rather than null."""
-    agg = column.collect(where=where, order_by=order)
-    return ibis.coalesce(agg, ibis.literal([], type="array<string>"))
+def _strings(d: ibis.Table, where: ibis.Value) -> ibis.Value:
+    """Drug names where ``where``, in order of first exposure then name; empty, not null.
+
+    Aggregates (first day, drug) pairs and sorts the list afterwards: an ordered aggregate
+    (``array_agg(... ORDER BY ...)``) is several times slower in DuckDB.
+    """
+    pairs = ibis.struct({"s": d.first_s, "drug": d.drug}).collect(where=where)
+    names = pairs.sort().map(lambda x: x.drug)
+    return ibis.coalesce(names, ibis.literal([], type="array<string>"))
 
 
-def summarize_lines(assigned: ibis.Table, patients: ibis.Table, rules: LineRules) -> ibis.Table:
-    """Derived lines from assigned records (see the module docstring for the columns)."""
+def summarize_lines(assigned: ibis.Table, keys: ibis.Table, patients: ibis.Table, drugs: ibis.Table,
+                    rules: LineRules) -> ibis.Table:
+    """Derived lines from assigned records (see the module docstring for the columns).
+
+    ``keys`` maps ``pid`` to ``patient_id``, ``drugs`` ``drug_id`` to the drug name.
+    """
     a = assigned
     # per line and drug
-    d = a.group_by([*LINE_KEY, "drug"]).agg(
-        phase=a.phase.first(), first_s=a.s.min(), last_en=a.en.max(), n=a.n_records.sum(),
-        in_reg=a.in_window.any(), maint=a.maint.first(), sub_family=a.sub_family.first(),
+    d = a.group_by([*LINE_KEY, "drug_id"]).agg(
+        pid=a.pid.first(), island=a.island.first(), phase_id=a.phase.first(), first_s=a.s.min(),
+        last_en=a.en.max(), n=a.n_records.sum(), in_reg=a.in_window.any(), maint=a.maint.first(),
+        sub_fam=a.sub_fam.first(),
     )
-    fams = d.filter(d.in_reg & d.sub_family.notnull()).select(*LINE_KEY, "sub_family").distinct()
-    d = d.left_join(fams.mutate(fam_in_reg=ibis.literal(True)), [*LINE_KEY, "sub_family"])
+    d = d.join(drugs.select("drug_id", "drug"), "drug_id")
+    fams = d.filter(d.in_reg & d.sub_fam.notnull()).select(*LINE_KEY, "sub_fam").distinct()
+    d = d.left_join(fams.mutate(fam_in_reg=ibis.literal(True)), [*LINE_KEY, "sub_fam"])
     d = d.drop([c for c in d.columns if c.endswith("_right")])
     d = d.mutate(is_sub=~d.in_reg & ibis.coalesce(d.fam_in_reg, False))
-    order = [d.first_s, d.drug]
     lines = d.group_by(list(LINE_KEY)).agg(
-        phase=d.phase.first(),
+        pid=d.pid.first(),
+        island=d.island.first(),
+        phase=ibis.ifelse(d.phase_id.first() == 1, Phase.METASTATIC.value, Phase.EARLY.value),
         s=d.first_s.min(),
         en=d.last_en.max(),
-        agents=_strings(d.drug, d.in_reg, order),
-        drugs_given=_strings(d.drug, ibis.literal(True), order),
-        substitutes=_strings(d.drug, d.is_sub, order),
-        add_ons=_strings(d.drug, ~d.in_reg & ~d.is_sub, order),
+        agents=_strings(d, d.in_reg),
+        drugs_given=_strings(d, ibis.literal(True)),
+        substitutes=_strings(d, d.is_sub),
+        add_ons=_strings(d, ~d.in_reg & ~d.is_sub),
         n_exposures=d.n.sum(),
         induction_end=d.last_en.max(where=d.in_reg & ~d.maint),
         maint_end=d.last_en.max(where=d.maint),
@@ -69,6 +83,7 @@ def summarize_lines(assigned: ibis.Table, patients: ibis.Table, rules: LineRules
         death=patients.death_date.epoch_days(),
         last_contact=patients.last_contact_date.epoch_days(),
     )
+    lines = lines.join(keys, "pid")
     lines = lines.left_join(p, "patient_id").drop("patient_id_right")
 
     lines = lines.mutate(phase_rank=ibis.ifelse(lines.phase == Phase.EARLY.value, 0, 1))
@@ -122,7 +137,9 @@ def summarize_lines(assigned: ibis.Table, patients: ibis.Table, rules: LineRules
         island="island",
         k=lines.k.cast("int32"),
         start_date=_date(lines.s),
-        end_date=_date(lines.en),
+        # A line ends at the latest the day before the next one starts (a long oral dispensing
+        # of the old regimen may reach into the new line): lines never overlap.
+        end_date=_date(ibis.ifelse(lines.next_s.notnull(), ibis.least(lines.en, lines.next_s - 1), lines.en)),
         agents="agents",
         drugs_given="drugs_given",
         substitutes="substitutes",
