@@ -155,7 +155,9 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
 
 def _reverse_cumsum(values: np.ndarray) -> np.ndarray:
     """``out[i] = values[i:].sum(axis=0)``, with a trailing zero row (length n + 1)."""
-    out = np.zeros((values.shape[0] + 1,) + values.shape[1:])
+    # column-major 2-D input keeps each column's running sum contiguous (~2x faster)
+    order = "F" if values.ndim == 2 and values.flags.f_contiguous else "C"
+    out = np.zeros((values.shape[0] + 1,) + values.shape[1:], order=order)
     np.cumsum(values[::-1], axis=0, out=out[-2::-1])
     return out
 
@@ -396,6 +398,7 @@ def newton_raphson(
     n, p = x.shape
     nocenter = ((x == 0) | (x == 1) | (x == -1)).all(axis=0)
     xs, means, scale = _center_scale(x[rs.order], rs, nocenter)
+    xs = np.asfortranarray(xs)  # column-major: faster cumulative sums over rows
     xs_death = xs[rs.death_idx]
     work: dict = {}
 
