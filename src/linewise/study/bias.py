@@ -33,6 +33,9 @@ from .features import Anchor
 from .spec import DAYS_PER_UNIT, CoxAnalysis, KaplanMeierAnalysis, Remedy
 
 IMMORTAL_TIME = "immortal_time"
+CONDITIONING = "conditioning_on_future"
+#: Share of patients with a gap whose follow-up runs through it, above which the gap is immortal time.
+IMMORTAL_SHARE = 0.5
 
 
 def anchor_column(analysis_id: str) -> str:
@@ -68,14 +71,28 @@ def check(data: AnalysisData, analysis, anchor: Anchor, origin_text: str) -> dic
                 per_group[str(g)] = {"median": float(np.nanmedian(gap[m])), "share_positive": float(positive[m].mean())}
     ep = data.endpoints[analysis.endpoint]
     unit = data.unit.value
-    msg = (f"Immortal-time bias: {ep.label} ({analysis.endpoint}) is measured from {origin_text}, but the groups "
-           f"compared in '{analysis.id}' are defined at {anchor.describe()}, which patients had to survive to reach "
-           f"(median {np.nanmedian(gap[positive]):.1f} {unit} in {positive.mean():.0%} of patients); compare from the "
-           "index date (landmark) or with delayed entry at the index instead.")
+    # Immortal time proper: follow-up runs through the gap because the group demanded it (the
+    # event could not happen before the anchor). If instead most events fall inside the gap
+    # (PFS1 of patients grouped by their 2nd line), the comparison is conditioned on what
+    # happened after the origin: a different, milder warning, and no remedy applies.
+    through = (sd.time >= np.nan_to_num(gap, nan=0.0))[positive]
+    share_through = float(through.mean())
+    median_gap = float(np.nanmedian(gap[positive]))
     requested = [r.value for r in getattr(analysis, "remedies", [])]
-    return {"kind": IMMORTAL_TIME, "analysis": analysis.id, "endpoint": analysis.endpoint, "message": msg,
-            "anchor": anchor.describe(), "median_gap": float(np.nanmedian(gap[positive])),
-            "share_with_gap": float(positive.mean()), "by_group": per_group, "remedies_shown": requested}
+    base = {"analysis": analysis.id, "endpoint": analysis.endpoint, "anchor": anchor.describe(),
+            "median_gap": median_gap, "share_with_gap": float(positive.mean()),
+            "share_followed_through_gap": share_through, "by_group": per_group}
+    if share_through >= IMMORTAL_SHARE:
+        msg = (f"Immortal-time bias: {ep.label} ({analysis.endpoint}) is measured from {origin_text}, but the groups "
+               f"compared in '{analysis.id}' are defined at {anchor.describe()}, which patients had to survive to "
+               f"reach (median {median_gap:.1f} {unit} in {positive.mean():.0%} of patients); compare from the index "
+               "date (landmark) or with delayed entry at the index instead.")
+        return {"kind": IMMORTAL_TIME, "message": msg, "remedies_shown": requested, **base}
+    msg = (f"Conditioning on the future: {ep.label} ({analysis.endpoint}) starts at {origin_text}, but the groups "
+           f"compared in '{analysis.id}' are defined later, at {anchor.describe()} (median {median_gap:.1f} {unit}), "
+           "so only patients who reached it are compared; most events fall before it, so this is a selection "
+           "to keep in mind rather than immortal time.")
+    return {"kind": CONDITIONING, "message": msg, "remedies_shown": [], **base}
 
 
 def remedy_data(time: np.ndarray, event: np.ndarray, gap: np.ndarray, remedy: str):

@@ -140,18 +140,22 @@ def add_assessments(frame: ir.Table, assessments: ir.Table, lines: list[LineColu
     """Join the last tumour assessment and the best assessed response of each line.
 
     An assessment belongs to a line when it is after the line start and before the next line.
+    All lines are done in one join and one aggregate (``where=`` filters per line).
     """
-    for lc in lines:
-        if lc.last_assessment in frame.columns:
-            continue
-        win = frame.select(_pid=frame.patient_id, _lo=frame[lc.start], _hi=frame[lc.next_start])
-        A = assessments.inner_join(win, assessments.patient_id == win._pid)
-        A = A.filter((A.assessment_date > A._lo) & (A._hi.isnull() | (A.assessment_date < A._hi)))
-        rank = ibis.cases(*[(A.response == code, r) for code, r in RESPONSE_RANK.items()], else_=ibis.null("int64"))
-        agg = A.group_by(A.patient_id).aggregate(**{lc.last_assessment: A.assessment_date.max(),
-                                                   lc.assessed_best: rank.min()})
-        frame = left_join(frame, agg)
-    return frame
+    todo = [lc for lc in {lc.start: lc for lc in lines}.values() if lc.last_assessment not in frame.columns]
+    if not todo:
+        return frame
+    win = frame.select(_pid=frame.patient_id, **{f"_lo{i}": frame[lc.start] for i, lc in enumerate(todo)},
+                       **{f"_hi{i}": frame[lc.next_start] for i, lc in enumerate(todo)})
+    A = assessments.inner_join(win, assessments.patient_id == win._pid)
+    rank = ibis.cases(*[(A.response == code, r) for code, r in RESPONSE_RANK.items()], else_=ibis.null("int64"))
+    metrics = {}
+    for i, lc in enumerate(todo):
+        lo, hi = A[f"_lo{i}"], A[f"_hi{i}"]
+        inside = (A.assessment_date > lo) & (hi.isnull() | (A.assessment_date < hi))
+        metrics[lc.last_assessment] = A.assessment_date.max(where=inside)
+        metrics[lc.assessed_best] = rank.min(where=inside)
+    return left_join(frame, A.group_by(A.patient_id).aggregate(**metrics))
 
 
 def _days(later, earlier):
@@ -186,88 +190,125 @@ def event_dates(frame: ir.Table, ep: ResolvedEndpoint, lc: LineColumns) -> dict[
     return {k: out[k] for k in ep.events}
 
 
-def compile_endpoint(name: str, ep: ResolvedEndpoint, frame: ir.Table, lc: LineColumns, unit: TimeUnit,
-                     cutoff: dt.date | None, path: tuple) -> dict[str, ir.Value]:
-    """The analysis-table columns of one endpoint (see the module docstring for the rules)."""
-    f = frame
+def add_endpoints(frame: ir.Table, items: list[tuple[str, ResolvedEndpoint, LineColumns, tuple]], unit: TimeUnit,
+                  cutoff: dt.date | None) -> tuple[ir.Table, list[str]]:
+    """Add the analysis-table columns of the endpoints (rules in the module docstring).
+
+    ``items`` holds ``(name, endpoint, line columns, spec path)``. Work columns
+    (``_<name>_...``) are added in a few stages shared by all endpoints, each referring to the
+    previous stage's columns, so the generated SQL stays small and shallow. Returns the new
+    frame and the names of the output columns.
+    """
     per_unit = DAYS_PER_UNIT[unit]
-    origin = origin_date(f, ep, lc)
     cut = ibis.literal(cutoff, type="date") if cutoff is not None else None
-    nxt = f[lc.next_start]
 
-    if ep.censor is C.LAST_CONTACT:
-        censor = ibis.coalesce(f.death_date, f.last_contact_date)
-    elif ep.censor is C.LAST_TUMOUR_ASSESSMENT:
-        resp_date = ibis.cases((f[lc.best_response_date] >= origin, f[lc.best_response_date]), else_=origin)
-        censor = ibis.greatest(f[lc.last_assessment].fill_null(origin), resp_date.fill_null(origin))
-    else:
-        if cut is None:
-            raise SpecError("censor: data_cutoff needs the study's data_cutoff date", path=(*path, "censor"))
-        censor = cut
-    if ep.censor_at_next_line:
-        censor = ibis.cases((nxt.notnull() & (nxt < censor), nxt), else_=censor)
-    if cut is not None:
-        censor = ibis.cases((censor > cut, cut), else_=censor)
-    censor = ibis.cases((censor.isnull() | (censor < origin), origin), else_=censor)
+    def o(n):
+        return f"_{n}_o"
 
-    def valid(d):
-        ok = d.notnull() & (d >= origin)
-        if cut is not None:
-            ok = ok & (d <= cut)
+    def c(n):
+        return f"_{n}_c"
+
+    # stage 1: origin and raw censoring date
+    f, stage = frame, {}
+    for name, ep, lc, path in items:
+        origin = origin_date(f, ep, lc)
+        if ep.censor is C.LAST_CONTACT:
+            censor = ibis.coalesce(f.death_date, f.last_contact_date)
+        elif ep.censor is C.LAST_TUMOUR_ASSESSMENT:
+            resp = f[lc.best_response_date]
+            resp_date = ibis.cases((resp >= origin, resp), else_=origin)
+            censor = ibis.greatest(f[lc.last_assessment].fill_null(origin), resp_date.fill_null(origin))
+        else:
+            if cut is None:
+                raise SpecError("censor: data_cutoff needs the study's data_cutoff date", path=(*path, "censor"))
+            censor = cut
         if ep.censor_at_next_line:
-            ok = ok & (nxt.isnull() | (d <= nxt))
-        return ibis.cases((ok, d), else_=ibis.null("date"))
+            nxt = f[lc.next_start]
+            censor = ibis.cases((nxt.notnull() & (nxt < censor), nxt), else_=censor)
+        stage[o(name)], stage[c(name)] = origin, censor
+    f = f.mutate(**stage)
 
-    raw = event_dates(f, ep, lc)
-    dates = {}
-    for kind, d in raw.items():
-        d = valid(d)
-        if kind is E.DEATH and ep.death_window_days is not None:
-            window_end = censor + ibis.interval(days=int(ep.death_window_days))
-            d = ibis.cases((d <= window_end, d), else_=ibis.null("date"))
-        dates[kind] = d
-    values = list(dates.values())
-    first = values[0] if len(values) == 1 else ibis.least(*values)
-    status = ibis.cases(*[(first == d, kind.value) for kind, d in dates.items()], else_=CENSORED)
-    exit_date = ibis.coalesce(first, censor)
-    time = _days(exit_date, origin) / per_unit
-    cols = {
-        f"{name}_origin": origin,
-        f"{name}_time": ibis.cases((origin.notnull(), time), else_=ibis.null("float64")),
-        f"{name}_event": ibis.cases((origin.isnull(), ibis.null("int8")), (first.notnull(), 1), else_=0).cast("int8"),
-        f"{name}_status": ibis.cases((origin.isnull(), "no origin date"), else_=status),
-    }
-    if ep.entry is EntryKind.ENROLMENT:
-        cols[f"{name}_entry"] = ibis.greatest(_days(f.enrolment_date, origin) / per_unit, ibis.literal(0.0))
-    elif ep.entry is EntryKind.INDEX:
-        cols[f"{name}_entry"] = ibis.greatest(_days(f.index_start, origin) / per_unit, ibis.literal(0.0))
-    return cols
+    # stage 2: censoring within [origin, cut-off]; the valid date of each event kind
+    stage, dated = {}, {}
+    for name, ep, lc, _ in items:
+        censor = f[c(name)]
+        if cut is not None:
+            censor = ibis.cases((censor > cut, cut), else_=censor)
+        censor = ibis.cases((censor.isnull() | (censor < f[o(name)]), f[o(name)]), else_=censor)
+        stage[c(name)] = censor
+        dated[name] = {}
+        for kind, d in event_dates(f, ep, lc).items():
+            ok = d.notnull() & (d >= f[o(name)])
+            if cut is not None:
+                ok = ok & (d <= cut)
+            if ep.censor_at_next_line:
+                nxt = f[lc.next_start]
+                ok = ok & (nxt.isnull() | (d <= nxt))
+            col = f"_{name}_{kind.value}"
+            dated[name][col] = kind
+            stage[col] = ibis.cases((ok, d), else_=ibis.null("date"))
+    f = f.mutate(**stage)
+
+    # stage 3: rwPFS death window (needs the final censoring date), then the first event
+    stage = {}
+    for name, ep, _, _ in items:
+        if ep.death_window_days is not None and E.DEATH in ep.events:
+            col = f"_{name}_{E.DEATH.value}"
+            limit = f[c(name)] + ibis.interval(days=int(ep.death_window_days))
+            stage[col] = ibis.cases((f[col] <= limit, f[col]), else_=ibis.null("date"))
+    if stage:
+        f = f.mutate(**stage)
+    stage = {}
+    for name, _, _, _ in items:
+        cols = [f[k] for k in dated[name]]
+        stage[f"_{name}_first"] = cols[0] if len(cols) == 1 else ibis.least(*cols)
+    f = f.mutate(**stage)
+
+    # stage 4: outputs
+    out = {}
+    for name, ep, _, _ in items:
+        first, origin, censor = f[f"_{name}_first"], f[o(name)], f[c(name)]
+        status = ibis.cases(*[(first == f[k], kind.value) for k, kind in dated[name].items()], else_=CENSORED)
+        time = _days(ibis.coalesce(first, censor), origin) / per_unit
+        out[f"{name}_origin"] = origin
+        out[f"{name}_time"] = ibis.cases((origin.notnull(), time), else_=ibis.null("float64"))
+        out[f"{name}_event"] = ibis.cases((origin.isnull(), ibis.null("int8")), (first.notnull(), 1), else_=0).cast("int8")
+        out[f"{name}_status"] = ibis.cases((origin.isnull(), "no origin date"), else_=status)
+        if ep.entry is EntryKind.ENROLMENT:
+            out[f"{name}_entry"] = ibis.greatest(_days(f.enrolment_date, origin) / per_unit, ibis.literal(0.0))
+        elif ep.entry is EntryKind.INDEX:
+            out[f"{name}_entry"] = ibis.greatest(_days(f.index_start, origin) / per_unit, ibis.literal(0.0))
+    return (f.mutate(**out) if out else f), list(out)
 
 
-def compile_response(name: str, spec: ResponseSpec, frame: ir.Table, lc: LineColumns) -> dict[str, ir.Value]:
-    """Best overall response (missing counts as not evaluable) or a response-rate indicator.
+def add_response(frame: ir.Table, name: str, spec: ResponseSpec, lc: LineColumns) -> tuple[ir.Table, list[str]]:
+    """Add best overall response (missing counts as not evaluable) or a response-rate indicator.
 
     Best response is the recorded one of the line, else the best RECIST assessment between the
     line start and the next line; stable disease counts towards DCR/CBR when progression-free
     time on the line (to progression, else to the last assessment) reaches the minimum.
     """
     f = frame
+    bor_col = f"_{name}_bor" if spec.kind is not ResponseKind.BEST_RESPONSE else name
     from_assessments = ibis.cases(*[(f[lc.assessed_best] == r, code) for code, r in RESPONSE_RANK.items()],
                                   else_=ibis.null("string"))
-    bor = ibis.coalesce(f[lc.best_response], from_assessments, ibis.literal(NOT_EVALUABLE))
+    f = f.mutate(**{bor_col: ibis.coalesce(f[lc.best_response], from_assessments, ibis.literal(NOT_EVALUABLE))})
     if spec.kind is ResponseKind.BEST_RESPONSE:
-        return {name: bor}
+        return f, [name]
+    bor = f[bor_col]
     responder = bor.isin(["CR", "PR"])
     if spec.kind is ResponseKind.TRR:
-        return {name: responder}
+        return f.mutate(**{name: responder}), [name]
     start = f[lc.start]
     prog = ibis.cases((f[lc.progression_date] >= start, f[lc.progression_date]), else_=ibis.null("date"))
     last_seen = ibis.coalesce(prog, ibis.greatest(f[lc.last_assessment], f[lc.best_response_date]))
-    sd_months = _days(last_seen, start) / DAYS_PER_MONTH
+    sd_col = f"{name}_sd_months"
+    f = f.mutate(**{sd_col: ibis.cases((bor == "SD", _days(last_seen, start) / DAYS_PER_MONTH),
+                                       else_=ibis.null("float64"))})
     minimum = spec.min_sd_months
     if minimum is None and spec.kind is ResponseKind.CBR:
         minimum = CBR_MIN_SD_WEEKS * 7 / DAYS_PER_MONTH
-    stable = bor == "SD"
+    stable = f[bor_col] == "SD"
     if minimum is not None:
-        stable = stable & (sd_months >= minimum).fill_null(False)
-    return {name: responder | stable, f"{name}_sd_months": ibis.cases((bor == "SD", sd_months), else_=ibis.null("float64"))}
+        stable = stable & (f[sd_col] >= minimum).fill_null(False)
+    return f.mutate(**{name: f[bor_col].isin(["CR", "PR"]) | stable}), [name, sd_col]

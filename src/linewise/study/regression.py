@@ -165,7 +165,8 @@ def run_cox(data: AnalysisData, a: CoxAnalysis, sd: SurvivalData | None = None, 
             out.append({**head, "model": "multivariable", **selected_note, **m})
             p_ph = _global_ph_p(m)
             if p_ph is not None and p_ph < 0.05:
-                data.warn("proportional_hazards", f"{a.id}: the proportional-hazards assumption may not hold "
+                where = f"{a.id} ({remedy.replace('_', ' ')})" if remedy else a.id
+                data.warn("proportional_hazards", f"{where}: the proportional-hazards assumption may not hold "
                           f"(cox.zph global p = {p_ph:.3g})", a.id)
         except StatsInputError as exc:
             data.warn("model_not_fitted", f"{a.id}: multivariable model not fitted: {exc}", a.id)

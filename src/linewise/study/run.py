@@ -51,7 +51,7 @@ from .cohort import (
     step_passes,
 )
 from .covariates import compile_covariate, group_variable
-from .endpoints import add_assessments, compile_endpoint, compile_response, request_line
+from .endpoints import add_assessments, add_endpoints, add_response, request_line
 from .errors import SpecError
 from .expr import Typed, VType
 from .features import BASELINE, FrameBuilder
@@ -71,6 +71,9 @@ from .spec import (
 )
 
 RESULTS_FILE = "results.json"
+#: Temporary table holding the patient frame of a run (dropped when the run ends).
+FRAME_TABLE = "_linewise_study_frame"
+FEATURES_TABLE = "_linewise_study_features"
 TABLE_FILE = "analysis_table"
 
 
@@ -160,16 +163,13 @@ def build(spec: StudySpec, store: Store):
 
     # 2. build the frame: features, assessments, endpoints, covariates, groups, steps
     frame = builder.build()
-    frame = add_assessments(frame, store.table("response_assessments"),
-                            list({lc.start: lc for lc in [*ep_lines.values(), *resp_lines.values()]}.values()))
-    ep_cols: dict = {}
-    for n, e in spec.endpoints.items():
-        ep_cols.update(compile_endpoint(n, e.resolved(), frame, ep_lines[n], spec.time_unit, spec.data_cutoff,
-                                        ("endpoints", n)))
+    frame = add_assessments(frame, store.table("response_assessments"), [*ep_lines.values(), *resp_lines.values()])
+    frame = materialize(store, frame, FEATURES_TABLE)
+    frame, ep_cols = add_endpoints(frame, [(n, e.resolved(), ep_lines[n], ("endpoints", n))
+                                           for n, e in spec.endpoints.items()], spec.time_unit, spec.data_cutoff)
     for n, r in spec.responses.items():
-        ep_cols.update(compile_response(n, r, frame, resp_lines[n]))
-    if ep_cols:
-        frame = frame.mutate(**ep_cols)
+        frame, cols = add_response(frame, n, r, resp_lines[n])
+        ep_cols.extend(cols)
     variables, var_info, cov_exprs = {}, {}, {}
     for n, c in spec.covariates.items():
         typed = scope.compile(cov_parsed[n], frame, {})
@@ -192,20 +192,32 @@ def build(spec: StudySpec, store: Store):
         frame = frame.mutate(**{group: group_expr})
         var_info[group] = group_variable(spec.groups, scope.group_anchor)
         variables[group] = Typed(frame[group], VType.STRING, tuple(lv.name for lv in spec.groups.levels))
-    steps = []
-    for s, p in zip(spec.cohort, step_parsed, strict=True):
-        cond = scope.compile(p, frame, variables, want=VType.BOOLEAN)
-        steps.append((s.id, s.label, s.is_exclusion, cond.expr))
     extra = {}
+    for i, p in enumerate(step_parsed):
+        extra[f"_step{i}"] = scope.compile(p, frame, variables, want=VType.BOOLEAN).expr
     for aid, p in where_parsed.items():
         extra[f"in_{aid}"] = scope.compile(p, frame, variables, want=VType.BOOLEAN).expr.fill_null(False)
     for aid, anchor in anchors.items():
         extra[bias.anchor_column(aid)] = anchor_date(frame, anchor, line_cols)
     if extra:
         frame = frame.mutate(**extra)
+    steps = [(s.id, s.label, s.is_exclusion, frame[f"_step{i}"]) for i, s in enumerate(spec.cohort)]
     columns = ["patient_id", *([group] if group else []), "index_start", "index_line_number", *spec.covariates,
-               *ep_cols, *extra]
+               *ep_cols, *[c for c in extra if not c.startswith("_step")]]
     return frame, steps, columns, var_info, anchors
+
+
+def materialize(store: Store, expr: ibis.Table, name: str = FRAME_TABLE) -> ibis.Table:
+    """Compute ``expr`` once into a temporary table of the connection and return it.
+
+    The attrition counts and the analysis table both read the patient frame; compiling and
+    running its (large) query once keeps the run fast. The SQL is Ibis's compilation of the
+    expression for the store's engine; ``CREATE TEMPORARY TABLE ... AS`` is standard SQL.
+    """
+    sql = ibis.to_sql(expr, dialect=store.con.name)
+    store.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+    store.con.raw_sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
+    return store.con.table(name)
 
 
 def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: str | Path | None = None,
@@ -234,6 +246,9 @@ def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: 
         store = Store.open(store, create=False)
     note("compiling the study")
     frame, steps, columns, var_info, anchors = build(spec, store)
+    note("building the patient frame")
+    frame = materialize(store, frame.select(*columns, *[f"_step{i}" for i in range(len(steps))]))
+    steps = [(sid, label, exclusion, frame[f"_step{i}"]) for i, (sid, label, exclusion, _) in enumerate(steps)]
     note("counting the cohort")
     n_registry = store.count("patients")
     group = spec.groups.name if spec.groups is not None else None
@@ -245,6 +260,8 @@ def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: 
         keep = keep & frame[group].notnull()
     note("fetching the analysis table")
     table = frame.filter(keep).select(*columns).execute()
+    for name in (FRAME_TABLE, FEATURES_TABLE):
+        store.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
     table = table.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
     note("running the analyses")
     results = analyse(spec, table, var_info, anchors)
@@ -287,7 +304,8 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
             warning = bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint))
             if warning is not None:
                 data.warnings.append(warning)
-                if isinstance(a, KaplanMeierAnalysis | CoxAnalysis) and a.remedies:
+                if warning["kind"] == bias.IMMORTAL_TIME and isinstance(a, KaplanMeierAnalysis | CoxAnalysis) \
+                        and a.remedies:
                     blocks, models, summary = bias.remedies(data, a, run_cox)
                     naive = bias.naive_summary(_find_blocks(res, a.id), _find_models(res, a.id))
                     res["survival"].extend(blocks)
