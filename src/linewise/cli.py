@@ -1,4 +1,4 @@
-"""Command line: ``linewise demo | synth | import | validate | schema | info``.
+"""Command line: ``linewise demo | synth | import | validate | schema | info | run``.
 
 Exit codes: 0 everything stored / valid, 1 rows rejected (or invalid), 2 a usage error or a
 mistake in what was given (one line, never a traceback).
@@ -32,6 +32,10 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+from .lines.cli import app as _lines_app  # noqa: E402 - the lines command group (its own module)
+
+app.add_typer(_lines_app, name="lines")
 
 
 class OutputFormat(StrEnum):
@@ -207,13 +211,30 @@ def info(store: StoreOpt = Path("registry.duckdb")) -> None:
         console.print(line)
 
 
+@app.command("run")
+def run_cmd(
+    spec: Annotated[str, typer.Argument(help="Study spec: a YAML file or a recipe name (e.g. tdm1_treatment_sequences).")],
+    registry: Annotated[Path, typer.Option("--registry", "-r", help="Registry store (a DuckDB file).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for analysis_table.parquet/.csv and results.json.")],
+) -> None:
+    """Run a study spec on a registry: attrition, analysis table and every number in results.json."""
+    from .study import run_study
+    from .study.display import print_result
+
+    st = Store.open(registry, create=False)
+    with console.status("running the study") as status:
+        result = run_study(spec, st, out, progress=lambda msg: status.update(msg))
+    print_result(result, console)
+    console.print(f"results: {out / 'results.json'}; analysis table: {out / 'analysis_table.parquet'}")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo registry, store and outputs.")] = Path("demo-output"),
     patients: Annotated[int, typer.Option("--patients", "-n", min=100)] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 42,
 ) -> None:
-    """Generate a synthetic registry, import it into a store and summarise it."""
+    """Generate a synthetic registry, import it, summarise it and run Study C's recipe on it."""
     from .store.summary import store_summary
     from .synth import generate_registry
 
@@ -231,8 +252,18 @@ def demo(
     summary = store_summary(st)
     for line in summary.headline():
         console.print(line)
-    console.print(f"\n[bold]Demo registry:[/bold] {registry_dir}\n[bold]Store:[/bold] {store_path}")
-    console.print("Next: `linewise info --store " + str(store_path) + "`")
+    from .study import run_study
+    from .study.display import print_headline, print_warnings
+
+    study_dir = out / "tdm1_treatment_sequences"
+    with console.status("running Study C's recipe (tdm1_treatment_sequences)"):
+        result = run_study("tdm1_treatment_sequences", st, study_dir)
+    print_headline(result.results["headline"], console)
+    print_warnings([w for w in result.warnings if w["kind"] == "immortal_time"][:1], console)
+    console.print(f"\n[bold]Demo registry:[/bold] {registry_dir}\n[bold]Store:[/bold] {store_path}"
+                  f"\n[bold]Study C results:[/bold] {study_dir / 'results.json'}")
+    console.print("Next: `linewise info --store " + str(store_path) + "`, `linewise run tdm1_tmab_vs_tmab_pmab "
+                  f"--registry {store_path} --out {out / 'study-b'}`")
 
 
 def main() -> None:
