@@ -76,12 +76,14 @@ class Store:
     location: str
 
     @classmethod
-    def open(cls, location: str | Path, *, create: bool = True) -> Store:
-        """Open (and by default create) a store: a DuckDB file path or ``duckdb://path``."""
+    def open(cls, location, *, create: bool = True) -> Store:
+        """Open (and by default create) a store: a DuckDB file path or ``duckdb://path``,
+        ``postgresql://user@host:port/db``, ``spark://...`` or a SparkSession (see ``engines``)."""
+        if not isinstance(location, str | Path) or ("://" in str(location) and not str(location).startswith("duckdb://")):
+            from .engines import open_server_store
+
+            return open_server_store(location, create=create)
         loc = str(location)
-        if "://" in loc and not loc.startswith("duckdb://"):
-            scheme = loc.split("://", 1)[0]
-            raise LinewiseError(f"store {loc!r}: the {scheme!r} engine is not supported yet; use a DuckDB file")
         path = Path(loc.removeprefix("duckdb://"))
         if not create and not path.exists():
             raise LinewiseError(f"{path}: no such store (create one with `linewise import`)")
