@@ -195,7 +195,11 @@ def _exempt(x: ibis.Table, rules: LineRules, window: int) -> ibis.Value:
     induction = x.in_reg & ~x.maint  # regimen drugs that stop when maintenance begins
     induction_end = ibis.ifelse(induction, x.en, ibis.null("int32")).max().over(before)
     induction_today = induction.any().over(same_day)
-    in_maintenance = induction_end.notnull() & (induction_end < x.s) & ~induction_today
+    # Maintenance: the induction drugs have stopped and a maintenance drug of the regimen has
+    # been given alone since (a switch at progression stops everything at once).
+    last_maint = ibis.ifelse(x.in_reg & x.maint, x.s, ibis.null("int32")).max().over(before)
+    in_maintenance = (induction_end.notnull() & (induction_end < x.s) & ~induction_today
+                      & (last_maint > induction_end))
     terms = []
     for i, ex in enumerate(rules.add_on_exemptions):
         req, addon = x[f"req_{i}"], x[f"addon_{i}"]
@@ -231,7 +235,8 @@ class LineRun:
     """The outcome of :func:`derive_lines`: temp tables on ``con`` plus counts.
 
     ``lines_table`` holds the derived lines (see :mod:`.summarize`), ``assigned_table`` every
-    eligible record with its line. They live as long as the connection (or :meth:`drop`).
+    eligible record with its line; ``scratch`` the drug table and the patient keys. They live
+    as long as the connection (or :meth:`drop`).
     """
 
     con: ibis.BaseBackend
@@ -249,10 +254,11 @@ class LineRun:
         return t.order_by(["patient_id", "line_seq"]).execute()
 
     def assigned(self, patient_id: str | None = None) -> pd.DataFrame:
-        t = self.con.table(self.assigned_table)
+        """Records with their line (``kid, pid, island, k, drug_id, s, en, ...``) and ``patient_id``."""
+        t = self.con.table(self.assigned_table).join(self.con.table(self.scratch[1]), "pid")
         if patient_id is not None:
             t = t.filter(t.patient_id == patient_id)
-        return t.order_by(["patient_id", "s", "drug"]).execute()
+        return t.order_by(["kid", "s", "drug_id"]).execute()
 
     def drop(self) -> None:
         for name in [*self.scratch, self.lines_table, self.assigned_table]:

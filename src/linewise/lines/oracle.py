@@ -164,6 +164,9 @@ def _exempt(x: list[tuple], i: int, L: float, regimen: set, rules: LineRules, in
             before = [e2 for s2, e2 in induction if s2 < s]
             if not before or max(before) >= s or any(s2 == s for s2, _ in induction):
                 continue
+            maint = [s2 for s2, _e2, d2 in x if d2 in regimen and info[d2].drug_class in rules.maintenance_classes and s2 < s]
+            if not maint or max(maint) <= max(before):
+                continue
         if ex.continuity_days is not None:
             req = [s2 for s2, _e2, d2 in x if info[d2].drug_class == ex.requires_class]
             last = max((r for r in req if r < s), default=None)

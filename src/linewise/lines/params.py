@@ -77,7 +77,8 @@ class AddOnExemption(BaseModel):
 
     ``added_class`` or ``added_family`` names what is added; the line's regimen must contain a
     drug of ``requires_class``. With ``during_maintenance`` the line must be in maintenance
-    (every regimen drug outside the maintenance classes has stopped) and, with
+    (every regimen drug outside the maintenance classes has stopped, and a maintenance drug of
+    the regimen has been given since) and, with
     ``continuity_days``, a ``requires_class`` drug must be given within that many days both
     before and after the addition (the maintenance goes on around it, it is not a restart).
     """
