@@ -138,3 +138,18 @@ def test_progress_and_errors(tmp_path):
     assert seen == [20, 40, 50]
     with pytest.raises(ValueError):
         generate_registry(tmp_path, 10, fmt="xlsx")
+
+
+def test_every_next_line_brings_a_new_drug_family(clean_large):
+    """Across 20,000 patients: consecutive lines within 180 days differ by a drug family, so the
+    line rules see every recorded line (the truth test above checks 400 patients in full)."""
+    _, t = clean_large
+    lines = t["therapy_lines"]
+    fam = lines["agents"].map(lambda a: frozenset(DRUGS_BY_NAME[d].family for d in a.split(" + ")))
+    same_patient = lines["patient_id"].eq(lines["patient_id"].shift())
+    prev_fam = fam.shift()
+    gap = (pd.to_datetime(lines["start_date"]) - pd.to_datetime(lines["end_date"].shift())).dt.days
+    close = same_patient & (gap.isna() | (gap <= 180))
+    novel = [bool(a - b) if isinstance(b, frozenset) else True for a, b in zip(fam, prev_fam, strict=True)]
+    bad = close & ~pd.Series(novel, index=lines.index)
+    assert not bad.any(), lines[bad | bad.shift(-1, fill_value=False)].head(10).to_string()

@@ -21,7 +21,7 @@ from ._random import Random, S
 
 P_SUBSTITUTE = 0.08  # taxane swapped within the family (mostly for neuropathy / oedema)
 P_SC_SWITCH = 0.2  # trastuzumab IV -> SC during maintenance
-P_ONDANSETRON = 0.25  # antiemetic recorded with IV chemotherapy
+P_ONDANSETRON = 0.15  # antiemetic recorded with IV chemotherapy
 SUPPORT_SLOT = 15
 
 

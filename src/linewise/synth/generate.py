@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,30 +111,46 @@ def generate_registry(
 
         mess = MessyState(rnd, out, n_patients, fmt)
     step = max(1, min(chunk_size, MAX_BLOCK))
+    rows = dict.fromkeys(names, 0)  # rows handed to the writers so far (row numbers of messy mode)
     done = 0
-    while done < n_patients:
-        stop = min(n_patients, done + step)
-        ch = make_chunk(rnd, done, stop, n_patients)
-        tables = dict(ch.tables)
-        if mess is not None:
-            tables = mess.apply(ch, {name: writers[name].rows for name in ch.tables})
-        for name, table in tables.items():
-            check_columns(name, table)
-            writers[name].write(table)
-        writers["truth_lines"].write(ch.truth)
-        done = stop
-        if progress is not None:
-            progress(done)
+    # Chunk i is written on a second thread while chunk i + 1 is generated: pyarrow's CSV and
+    # Parquet writers release the GIL, so on two cores writing costs little wall time. At most
+    # one chunk waits to be written, which keeps the memory bound.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth-writer") as pool:
+        pending = None
+        while done < n_patients:
+            stop = min(n_patients, done + step)
+            ch = make_chunk(rnd, done, stop, n_patients)
+            tables = dict(ch.tables)
+            if mess is not None:
+                tables = mess.apply(ch, rows)
+            tables["truth_lines"] = ch.truth
+            for name, table in tables.items():
+                check_columns(name, table)
+                rows[name] += table.num_rows
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(_write_all, writers, tables)
+            done = stop
+            if progress is not None:
+                progress(done)
+        if pending is not None:
+            pending.result()
     files = []
     n_invalid = 0
     if mess is not None:
-        for name, table in mess.appended({name: w.rows for name, w in writers.items()}).items():
+        for name, table in mess.appended(rows).items():
             writers[name].write(table)
     for name in names:
         files.append(writers[name].close())
     if mess is not None:
         n_invalid, extra = mess.finish(writers)
         files.extend(extra)
-    rows = {name: writers[name].rows for name in names}
-    return SynthResult(out, n_patients, seed, fmt, messy, rows, tuple(files), n_invalid)
+    counts = {name: writers[name].rows for name in names}
+    return SynthResult(out, n_patients, seed, fmt, messy, counts, tuple(files), n_invalid)
+
+
+def _write_all(writers: dict[str, TableWriter], tables: dict) -> None:
+    for name, table in tables.items():
+        writers[name].write(table)
 

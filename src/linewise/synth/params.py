@@ -83,14 +83,15 @@ P_SITE_LATER = 0.4
 # --- calendar ----------------------------------------------------------------------------------
 #: T-DM1 start (anchor) windows: EU approval November 2013; pertuzumab-pretreated groups later
 #: (first-line pertuzumab became standard from 2013, CLEOPATRA). Never-T-DM1: metastatic
-#: diagnosis window.
+#: diagnosis window. The windows end 18-30 months before the data cut-off, which puts the
+#: median follow-up from metastatic diagnosis near Study C's 41 months.
 ANCHOR_WINDOW = {
-    0: (day("2008-01-01"), day("2023-06-30")),
-    1: (day("2013-11-15"), day("2020-12-31")),
-    2: (day("2013-11-15"), day("2021-12-31")),
-    3: (day("2015-01-01"), day("2022-12-31")),
-    4: (day("2016-01-01"), day("2022-12-31")),
-    5: (day("2014-01-01"), day("2022-12-31")),
+    0: (day("2010-01-01"), day("2023-06-30")),
+    1: (day("2014-06-01"), day("2022-06-30")),
+    2: (day("2014-06-01"), day("2022-12-31")),
+    3: (day("2016-01-01"), day("2023-06-30")),
+    4: (day("2016-06-01"), day("2023-06-30")),
+    5: (day("2015-01-01"), day("2023-06-30")),
 }
 PERTUZUMAB_FROM = day("2013-03-01")
 TDXD_FROM = day("2020-01-01")  # T-DXd in later lines (DESTINY-Breast01 approval)

@@ -68,6 +68,8 @@ REGIMENS: tuple[Regimen, ...] = (
     Regimen("THP_P", (_weekly(PAC, 18), _q3w(H), _q3w(P)), acronym="PHP"),
     Regimen("THP_D_LATE", (_q3w(D, 6), _q3w(H), _q3w(P, offset=21))),
     Regimen("LET_HP", (_oral("letrozole", 84, 84), _q3w(H), _q3w(P)), hr_positive_only=True),
+    # vinorelbine + HP (VELVET): the pertuzumab first line after a recent taxane-HP early regimen
+    Regimen("VIN_HP", (_oral(VIN, 21, 21), _q3w(H), _q3w(P))),
     Regimen("TH_D", (_q3w(D, 6), _q3w(H))),
     Regimen("TH_P", (_weekly(PAC, 18), _q3w(H))),
     Regimen("VIN_H", (_oral(VIN, 21, 21), _q3w(H))),
@@ -164,7 +166,7 @@ def weights(spec: dict[str, float]) -> np.ndarray:
 
 
 # --- which regimens each kind of line draws from (weights, before eligibility masks) ---------
-W_FIRST_PMAB = weights({"THP_D": 0.55, "THP_P": 0.35, "LET_HP": 0.10})
+W_FIRST_PMAB = weights({"THP_D": 0.55, "THP_P": 0.33, "LET_HP": 0.10, "VIN_HP": 0.02})
 W_FIRST_NO_PMAB = weights({"TH_D": 0.38, "TH_P": 0.30, "VIN_H": 0.14, "CAP_H": 0.06, "LET_H": 0.12})
 W_FIRST_NO_HER2 = weights({"CAP_LAP": 0.5, "PAC": 0.25, "CAP": 0.25})
 W_MID_NO_HER2 = weights({"CAP_LAP": 0.4, "ERI": 0.3, "CAP": 0.3})
@@ -176,5 +178,5 @@ P_MID_PMAB = 0.25
 W_LATER = weights({"CAP_LAP": 0.30, "VIN_H": 0.15, "CAP_H": 0.12, "ERI_H": 0.10, "LAP_H": 0.08,
                    "GEM_CARBO_H": 0.05, "LET_H": 0.05, "FUL_H": 0.05, "ERI": 0.08, "NER_CAP": 0.03})
 W_LATER_TDXD = weights({"TDXD": 2.0, "TUC_CAP_H": 0.4})
-W_NEVER_FIRST_PMAB = weights({"THP_D": 0.45, "THP_P": 0.25, "THP_D_LATE": 0.2, "LET_HP": 0.10})
+W_NEVER_FIRST_PMAB = weights({"THP_D": 0.45, "THP_P": 0.23, "THP_D_LATE": 0.2, "LET_HP": 0.10, "VIN_HP": 0.02})
 W_NEVER_SECOND_TDXD = weights({"TDXD": 1.0})
