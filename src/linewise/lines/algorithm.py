@@ -59,7 +59,8 @@ from .vocabulary import DEFAULT, Vocabulary
 KEY = ("patient_id", "island")
 
 #: Columns the algorithm reads from the registry tables (everything else is ignored).
-EXPOSURE_COLUMNS = {"patient_id": dt.string, "drug": dt.string, "start_date": dt.date, "end_date": dt.date}
+EXPOSURE_COLUMNS = {"patient_id": dt.string, "drug": dt.string, "drug_source_value": dt.string,
+                    "start_date": dt.date, "end_date": dt.date}
 PATIENT_COLUMNS = {"patient_id": dt.string, "metastatic_diagnosis_date": dt.date, "surgery_date": dt.date,
                    "death_date": dt.date, "last_contact_date": dt.date}
 
@@ -98,6 +99,26 @@ def drug_info(vocabulary: Vocabulary, rules: LineRules) -> pa.Table:
             rows[f"addon_{j}"].append(d.drug_class == ex.added_class or d.family == ex.added_family)
             rows[f"req_{j}"].append(d.drug_class == ex.requires_class)
     return pa.table(rows, schema=drug_info_schema(rules).to_pyarrow())
+
+
+def synonyms(vocabulary: Vocabulary) -> pa.Table:
+    """Lookup key (lower-case name or synonym) -> generic name, for records without ``drug``."""
+    items = sorted(vocabulary.lookup.items())
+    return pa.table({"key": [k for k, _ in items], "drug": [v for _, v in items]})
+
+
+def resolve_drugs(exposures: ibis.Table, synonym_table: ibis.Table) -> ibis.Table:
+    """Fill a missing normalised ``drug`` from ``drug_source_value`` through the vocabulary.
+
+    Records whose source value the importer could not normalise (or a registry that gives only
+    the source) are matched on the same key as :func:`~linewise.lines.vocabulary.normalize_drug`:
+    lower case, ``_`` as space, runs of spaces collapsed.
+    """
+    key = exposures.drug_source_value.lower().replace("_", " ").re_replace(r"\s+", " ").strip()
+    e = exposures.mutate(_key=key)
+    e = e.left_join(synonym_table.rename(_syn_drug="drug"), e._key == synonym_table.key)
+    e = e.mutate(drug=ibis.coalesce(e.drug, e._syn_drug))
+    return e.drop([c for c in ("_key", "key", "_syn_drug") if c in e.columns])
 
 
 # --- step 1: prepared exposures with islands --------------------------------------------------
@@ -335,6 +356,9 @@ def derive_lines(
     if patient_ids is not None:
         ex = ex.filter(ex.patient_id.isin(patient_ids))
         pt = pt.filter(pt.patient_id.isin(patient_ids))
+    if "drug_source_value" in ex.columns and bool(ex.drug.isnull().any().execute()):
+        syn = _sql.create_from_arrow(con, tmp("synonyms"), synonyms(vocabulary))
+        ex = materialize(tmp("resolved"), resolve_drugs(ex.select(*EXPOSURE_COLUMNS), syn))
     drugs_name = tmp("drugs")
     drugs = _sql.create_from_arrow(con, drugs_name, drug_info(vocabulary, rules))
 
