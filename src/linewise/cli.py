@@ -1,4 +1,4 @@
-"""Command line: ``linewise demo | synth | import | validate | schema | info | run``.
+"""Command line: ``linewise demo | synth | import | validate | schema | info | run | report``.
 
 Exit codes: 0 everything stored / valid, 1 rows rejected (or invalid), 2 a usage error or a
 mistake in what was given (one line, never a traceback).
@@ -66,6 +66,7 @@ EncOpt = Annotated[str | None, typer.Option("--encoding", help="CSV encoding (de
 DateFmtOpt = Annotated[str | None, typer.Option("--date-format", help="strptime format for ambiguous dates, e.g. %d/%m/%Y.")]
 PartialOpt = Annotated[PartialDateRule, typer.Option("--partial-dates", help="Imputation of partial dates.")]
 ShowOpt = Annotated[int, typer.Option("--show", help="How many problems to list (0: none, -1: all).")]
+MinCellOpt = Annotated[int | None, typer.Option("--min-cell-count", min=1, help="Show counts below N as <N in every table, figure and report.json.")]
 
 
 def _print_reports(reports: list[ImportReport], show: int, verb: str) -> int:
@@ -216,6 +217,8 @@ def run_cmd(
     spec: Annotated[str, typer.Argument(help="Study spec: a YAML file or a recipe name (e.g. tdm1_treatment_sequences).")],
     registry: Annotated[Path, typer.Option("--registry", "-r", help="Registry store (a DuckDB file).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for analysis_table.parquet/.csv and results.json.")],
+    report: Annotated[bool, typer.Option("--report", help="Also write the HTML report into OUT/report.")] = False,
+    min_cell_count: MinCellOpt = None,
 ) -> None:
     """Run a study spec on a registry: attrition, analysis table and every number in results.json."""
     from .study import run_study
@@ -226,6 +229,31 @@ def run_cmd(
         result = run_study(spec, st, out, progress=lambda msg: status.update(msg))
     print_result(result, console)
     console.print(f"results: {out / 'results.json'}; analysis table: {out / 'analysis_table.parquet'}")
+    if report:
+        _write_report(out, out / "report", min_cell_count, ci=False)
+
+
+def _write_report(results: Path, out: Path, min_cell_count: int | None, ci: bool) -> None:
+    from .report import KMPlotOptions, ReportOptions, write_report
+
+    with console.status("writing the report"):
+        written = write_report(results, out, ReportOptions(min_cell_count=min_cell_count, km=KMPlotOptions(ci_ribbons=ci)))
+    console.print(f"report: {written.html}", soft_wrap=True)
+    console.print(f"figures: {len(written.figures)} files (PNG 300 dpi, SVG, PDF) in {out / 'figures'}", soft_wrap=True)
+    console.print(f"tables: {len(written.tables)} CSV files in {out / 'tables'}", soft_wrap=True)
+    console.print(f"numbers as released: {written.json}", soft_wrap=True)
+
+
+@app.command("report")
+def report_cmd(
+    results: Annotated[Path, typer.Argument(help="Results folder of `linewise run` (or its results.json).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report folder (default: RESULTS/report).")] = None,
+    min_cell_count: MinCellOpt = None,
+    ci: Annotated[bool, typer.Option("--ci", help="Draw confidence bands on the Kaplan-Meier curves.")] = False,
+) -> None:
+    """Write the report of a run: self-contained HTML, figures (PNG/SVG/PDF), tables (CSV), report.json."""
+    folder = out if out is not None else (results if results.is_dir() else results.parent) / "report"
+    _write_report(results, folder, min_cell_count, ci)
 
 
 @app.command()

@@ -14,7 +14,7 @@ import textwrap
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .fmt import fmt_count
+from .fmt import fmt_count, fmt_n
 from .style import figure_context
 
 __all__ = ["attrition_figure"]
@@ -68,13 +68,15 @@ def attrition_figure(attrition: list[dict], groups: list[dict] | None = None, *,
     ['exclusion-1', 'step-0', 'step-1']
     """
     groups = [g for g in (groups or []) if g.get("name") is not None]
-    main_lines = [_wrap(str(s["step"]), 38) + [f"n = {fmt_count(s.get('n'))}"] for s in attrition]
+    main_lines = [_wrap(str(s["step"]), 38) + [fmt_n(s.get('n'))] for s in attrition]
     side_lines = {}
     for i, s in enumerate(attrition):
         if i and s.get("excluded") is not None:
             reason = str(s.get("reason") or s["step"])
-            side_lines[i] = [f"Excluded (n = {fmt_count(s['excluded'])})", *_wrap(reason, 38)]
-    group_lines = [_wrap(str(g["name"]), 26) + [f"n = {fmt_count(g.get('n'))}"] for g in groups]
+            side_lines[i] = [f"Excluded ({fmt_n(s['excluded'])})", *_wrap(reason, 38)]
+            if s.get("unknown"):
+                side_lines[i].append(f"of whom {fmt_count(s['unknown'])} with unknown status")
+    group_lines = [_wrap(str(g["name"]), 26) + [fmt_n(g.get('n'))] for g in groups]
 
     height = _MARGIN + (0.4 if title else 0.0)
     for i, lines in enumerate(main_lines):

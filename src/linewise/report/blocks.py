@@ -345,14 +345,13 @@ def follow_up_block(
     results: Mapping[str, FollowUpResult], *, endpoint: str | None = None, time_unit: str = "months"
 ) -> dict:
     """Median follow-up per group (``"All patients"`` as a key gives the overall row)."""
-    methods = {r.method for r in results.values()}
     return {
-        "endpoint": endpoint,
-        "method": methods.pop() if len(methods) == 1 else "mixed",
         "time_unit": time_unit,
         "rows": [
             {
+                "endpoint": endpoint,
                 "group": str(g),
+                "method": r.method,
                 "n": int(r.n),
                 "median": jsonable(r.median),
                 "lower": jsonable(r.lower),

@@ -23,8 +23,10 @@ from .tables import (
     Table,
     at_risk_table,
     attrition_table,
+    bias_table,
     cox_table,
     follow_up_table,
+    model_title,
     response_table,
     subgroup_table,
     survival_table,
@@ -95,20 +97,26 @@ def _unique(stem: str, used: set[str]) -> str:
 
 def _warnings(r: dict, notes: list[str], labels: dict[str, str], alpha: float) -> list[str]:
     """Plain-language warnings: the producer's, then checks of what the results show."""
-    out = [str(w.get("message") if isinstance(w, dict) else w) for w in r.get("warnings") or []]
+    given = [w for w in r.get("warnings") or []]
+    out = [str(w.get("message") if isinstance(w, dict) else w) for w in given]
     out += notes
+    warned_ph = {w.get("analysis") for w in given if isinstance(w, dict) and w.get("kind") == "proportional_hazards"}
     for m in r.get("cox") or []:
         for w in m.get("warnings") or []:
             out.append(f"{str(m.get('kind', '')).capitalize()} Cox model of "
-                       f"{labels.get(m['endpoint'], m['endpoint']).lower()}: {w}")
+                       f"{_lower(labels.get(m['endpoint'], m['endpoint']))}: {w}")
         ph = m.get("ph_test") or {}
         p = ph.get("global_p")
+        if m.get("analysis") in warned_ph and m.get("analysis") is not None:
+            continue
         if isinstance(p, int | float) and not is_missing(p) and p < alpha:
-            what = f"{m.get('kind', '')} Cox model of {labels.get(m['endpoint'], m['endpoint']).lower()}".strip()
+            what = f"{m.get('kind', '')} Cox model of {_lower(labels.get(m['endpoint'], m['endpoint']))}".strip()
+            if m.get("variant"):
+                what += f" ({m['variant']})"
             if m.get("kind") == "univariable":
                 what += " (" + "; ".join(str(t["label"]) for t in m["terms"]) + ")"
             out.append(
-                f"Proportional hazards may not hold in the {what} (cox.zph global test p = {fmt_p(p)}): the "
+                f"Proportional hazards may not hold in the {what} (cox.zph global test {_p_eq(p)}): the "
                 "hazard ratio is an average of an effect that changes over follow-up. Look at the curves, and "
                 "consider reporting the effect over separate time periods."
             )
@@ -165,6 +173,7 @@ def write_report(results, out_dir, options: ReportOptions | None = None) -> Repo
     labels = {e["name"]: e.get("label") or e["name"] for e in r.get("endpoints") or []}
     for b in r.get("survival") or []:
         labels.setdefault(b["endpoint"], b.get("label") or b["endpoint"])
+    origins = {e["name"]: e.get("origin") for e in r.get("endpoints") or [] if e.get("origin")}
 
     used: set[str] = set()
     used_csv: set[str] = set()
@@ -194,19 +203,27 @@ def write_report(results, out_dir, options: ReportOptions | None = None) -> Repo
     for b in r.get("survival") or []:
         label = labels[b["endpoint"]]
         variant = f" ({b['variant']})" if b.get("variant") else ""
-        caption = (f"Kaplan-Meier estimates of {label.lower()}{variant} with censoring marks (+), dashed lines at the "
+        caption = (f"Kaplan-Meier estimates of {_lower(label)}{variant} with censoring marks (+), dashed lines at the "
                    "median, and the number of patients at risk at each x-axis break.")
-        add("survival", _slug(f"km_{b['endpoint']}_{b.get('variant', '')}"), km_figure(b, options.km), caption,
-            f"Kaplan-Meier plot of {label}")
-    for ep in dict.fromkeys(m["endpoint"] for m in r.get("cox") or []):
-        models = [m for m in r["cox"] if m["endpoint"] == ep]
-        fig = forest_figure(model_rows(models))
-        add("cox", _slug(f"forest_{ep}"), fig, f"Hazard ratios for {labels.get(ep, ep).lower()}: univariable and "
-            "multivariable Cox models (squares: HR; lines: 95% CI; log scale).", f"Forest plot of {labels.get(ep, ep)}")
-    for ep in dict.fromkeys(s["endpoint"] for s in r.get("subgroups") or []):
-        subs = [s for s in r["subgroups"] if s["endpoint"] == ep]
-        add("subgroups", _slug(f"subgroups_{ep}"), subgroup_figure(subs), f"Subgroup analyses of "
-            f"{labels.get(ep, ep).lower()} with the p-value for interaction (\u2020).", f"Subgroup forest plot of {labels.get(ep, ep)}")
+        if b.get("delayed_entry"):
+            caption += " Patients enter the risk set at their entry time (delayed entry)."
+        stem = _slug(f"km_{b.get('analysis') or b['endpoint']}_{b.get('remedy') or b.get('variant') or ''}")
+        origin = origins.get(b["endpoint"])
+        x_label = b.get("x_label") or (f"Months since {origin}" if origin and not b.get("variant") else None)
+        add("survival", stem, km_figure(b, options.km, x_label=x_label), caption, f"Kaplan-Meier plot of {label}")
+    for title in dict.fromkeys(model_title(m, labels) for m in r.get("cox") or []):
+        models = [m for m in r["cox"] if model_title(m, labels) == title]
+        key = models[0].get("analysis") or models[0]["endpoint"]
+        add("cox", _slug(f"forest_{key}_{models[0].get('remedy') or models[0].get('variant') or ''}"),
+            forest_figure(model_rows(models), title=f"Hazard ratios: {title}"),
+            f"Hazard ratios, {title}: univariable and multivariable Cox models (squares: HR; lines: 95% CI; "
+            "log scale).", f"Forest plot, {title}")
+    for title in dict.fromkeys(model_title(s, labels) for s in r.get("subgroups") or []):
+        subs = [s for s in r["subgroups"] if model_title(s, labels) == title]
+        key = subs[0].get("analysis") or subs[0]["endpoint"]
+        add("subgroups", _slug(f"subgroups_{key}"), subgroup_figure(subs, title=f"Subgroups: {title}"),
+            f"Subgroup analyses, {title}, with the "
+            "p-value for interaction (\u2020).", f"Subgroup forest plot, {title}")
 
     tables: dict[str, list[Table]] = {}
     if r.get("attrition"):
@@ -219,10 +236,12 @@ def write_report(results, out_dir, options: ReportOptions | None = None) -> Repo
         tables.setdefault("cox", []).append(cox_table(r["cox"], labels))
     if r.get("subgroups"):
         tables.setdefault("subgroups", []).append(subgroup_table(r["subgroups"], labels))
-    if r.get("response"):
-        tables.setdefault("response", []).append(response_table(r["response"]))
+    if r.get("bias"):
+        tables.setdefault("bias", []).append(bias_table(r["bias"], labels))
+    for i, resp in enumerate(r.get("response_tables") or []):
+        tables.setdefault("response", []).append(response_table(resp, i))
     if r.get("follow_up") and r["follow_up"].get("rows"):
-        tables.setdefault("follow_up", []).append(follow_up_table(r["follow_up"]))
+        tables.setdefault("follow_up", []).append(follow_up_table(r["follow_up"], labels))
     csv_paths = []
     for t in [t for ts in tables.values() for t in ts] + [at_risk_table(b, i) for i, b in enumerate(r.get("survival") or [])]:
         path = out / "tables" / f"{_unique(_slug(t.name), used_csv)}.csv"
@@ -233,7 +252,7 @@ def write_report(results, out_dir, options: ReportOptions | None = None) -> Repo
     table_number = iter(range(1, 1000))
     sections = []
     for key, title in (("flow", "Patient flow"), ("table1", "Patient characteristics"), ("survival", "Survival"),
-                       ("cox", "Hazard ratios"), ("subgroups", "Subgroup analyses"), ("response", "Tumour response"),
+                       ("bias", "Immortal-time bias"), ("cox", "Hazard ratios"), ("subgroups", "Subgroup analyses"), ("response", "Tumour response"),
                        ("follow_up", "Follow-up")):
         body = "".join(render_figure(f, next(number)) for f in figures.get(key, []))
         body += "".join(render_table(t, next(table_number)) for t in tables.get(key, []) if key != "flow")
@@ -267,8 +286,22 @@ def write_report(results, out_dir, options: ReportOptions | None = None) -> Repo
     html_path = out / "report.html"
     html_path.write_text(page, encoding="utf-8")
     json_path = out / "report.json"
-    json_path.write_text(json.dumps(jsonable(r), indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    try:
+        text = json.dumps(r, indent=1, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):  # NaN or numpy values from a Python producer: clean first
+        text = json.dumps(jsonable(r), indent=1, ensure_ascii=False, allow_nan=False)
+    json_path.write_text(text + "\n", encoding="utf-8")
     return ReportOutput(html_path, json_path, tuple(fig_paths), tuple(csv_paths))
+
+
+def _p_eq(p) -> str:
+    text = fmt_p(p)
+    return f"p {text[0]} {text[1:]}" if text[:1] in "<>" else f"p = {text}"
+
+
+def _lower(label: str) -> str:
+    # "Progression-free survival" -> "progression-free survival", but keep "PFS", "OS from ..."
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _esc(text: str) -> str:

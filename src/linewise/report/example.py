@@ -265,12 +265,13 @@ def _example_results(n: int, seed: int, run_date: str, warnings: bool) -> dict:
         "survival": survival,
         "cox": models,
         "subgroups": subgroups,
-        "response": {
+        "response_tables": [{
+            "analysis": "response",
             "groups": list(GROUPS),
             "group_n": group_n,
             "best_response": {"categories": cats, "counts": counts},
             "rates": rates,
-        },
+        }],
         "follow_up": follow_up_block(fu, endpoint="os"),
         "warnings": [],
         "methods": {

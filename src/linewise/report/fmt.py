@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_ci", "fmt_count", "fmt_num", "fmt_p", "fmt_pct", "is_missing", "is_suppressed"]
+__all__ = ["fmt_ci", "fmt_count", "fmt_n", "fmt_num", "fmt_p", "fmt_pct", "is_missing", "is_suppressed"]
 
 NOT_REACHED = "NR"
 NOT_ESTIMABLE = "NE"
@@ -49,6 +49,19 @@ def fmt_count(value) -> str:
     if isinstance(value, str):
         return value
     return f"{int(round(float(value))):,}"
+
+
+def fmt_n(value, name: str = "n") -> str:
+    """``n = 1,234`` for a count, ``n < 5`` for a suppressed one (never "n = <5").
+
+    Examples
+    --------
+    >>> fmt_n(883), fmt_n("<5")
+    ('n = 883', 'n < 5')
+    """
+    if is_suppressed(value):
+        return f"{name} < {value[1:]}"
+    return f"{name} = {fmt_count(value)}"
 
 
 def fmt_num(value, digits: int = 1, missing: str = NOT_REACHED) -> str:

@@ -116,6 +116,7 @@ table.t caption{text-align:left;font-weight:bold;padding-bottom:.4rem;font-size:
 table.t th{font-weight:bold;text-align:left;vertical-align:bottom;padding:.3rem .6rem;border-top:1.5px solid var(--ink);
  border-bottom:1px solid var(--ink)}
 table.t td{padding:.22rem .6rem;vertical-align:top}
+table.t td:first-child{min-width:12rem}
 table.t td.r,table.t th.r{text-align:right;white-space:nowrap}
 table.t tbody tr:last-child td{border-bottom:1.5px solid var(--ink)}
 table.t tr.level td:first-child{padding-left:1.6rem}

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LinewiseError
+from .adapt import from_study_results, is_study_results
 
 __all__ = [
     "IDENTIFIER_KEYS",
@@ -104,6 +105,8 @@ def load_results(source) -> dict:
         where = path.name
     if not isinstance(data, dict):
         raise ResultsError(f"{where}: expected a JSON object at the top level, got {type(data).__name__}")
+    if is_study_results(data):
+        data = from_study_results(data)
     _check(data, where)
     return data
 

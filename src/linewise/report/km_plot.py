@@ -26,16 +26,20 @@ off at the breaks by :func:`linewise.report.inputs.prepare_results`); it estimat
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .fmt import fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
+from .fmt import fmt_ci, fmt_count, fmt_n, fmt_num, fmt_p, is_missing
 from .style import figure_context, group_colours
 
 __all__ = ["KMPlotOptions", "km_figure"]
+
+#: Names producers give the all-patients curve (the study engine writes "Overall").
+OVERALL_NAMES = frozenset({"Overall", "All patients"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class KMPlotOptions:
         Log-rank p-value and hazard ratio(s) with 95% CI in the panel.
     risk_table : bool
         Numbers at risk under the plot, aligned with the x-axis breaks.
+    overall_curve : bool
+        Also draw the all-patients curve when the block has group curves (the results carry
+        it; survminer draws only the strata).
     title : bool
         Endpoint label as the panel title (useful for exported files).
     width, panel_height : float
@@ -66,6 +73,7 @@ class KMPlotOptions:
     show_pvalue: bool = True
     show_hr: bool = True
     risk_table: bool = True
+    overall_curve: bool = False
     title: bool = True
     width: float = 7.0
     panel_height: float = 3.8
@@ -73,7 +81,6 @@ class KMPlotOptions:
 
 # Layout in inches (converted to figure fractions below), so figures of 2 or 5 groups keep
 # the same panel size and type size.
-_TOP = 0.62  # title + legend
 _XAXIS = 0.55  # tick labels + axis label under the panel
 _TABLE_TITLE = 0.3
 _ROW = 0.2
@@ -86,7 +93,7 @@ def _floats(values) -> np.ndarray:
 
 
 def _curve_label(curve: dict) -> str:
-    return f"{curve['group']} (n = {fmt_count(curve.get('n'))})" if curve.get("n") is not None else str(curve["group"])
+    return f"{curve['group']} ({fmt_n(curve.get('n'))})" if curve.get("n") is not None else str(curve["group"])
 
 
 def _annotation(block: dict, options: KMPlotOptions) -> list[str]:
@@ -130,6 +137,13 @@ def _free_corner(curves: list[dict], start: float, x_lo: float, x_hi: float) -> 
     return corners[best][:4]
 
 
+def _short_label(label: str) -> str:
+    # y-axis label: the endpoint name without its parenthesised definition (it would not fit),
+    # lower-cased unless it starts with an acronym ("PFS on T-DM1", "OS from ...")
+    short = label.split(" (")[0] if len(label) > 30 else label
+    return short[:1].lower() + short[1:] if short[1:2].islower() else short
+
+
 def _left_margin(labels: list[str]) -> float:
     # Risk-table strata names sit left of the panel; give the longest one room (about 0.068 in
     # per character at 8.5 pt) but keep the y-axis label space of the panel itself.
@@ -137,7 +151,9 @@ def _left_margin(labels: list[str]) -> float:
     return max(0.8, 0.068 * longest + 0.25)
 
 
-def km_figure(block: dict, options: KMPlotOptions = KMPlotOptions(), *, x_label: str | None = None) -> Figure:
+def km_figure(
+    block: dict, options: KMPlotOptions = KMPlotOptions(), *, x_label: str | None = None, y_label: str | None = None
+) -> Figure:
     """Draw one ``survival[]`` block of the prepared results as a survminer-style figure.
 
     Parameters
@@ -148,6 +164,8 @@ def km_figure(block: dict, options: KMPlotOptions = KMPlotOptions(), *, x_label:
     options : KMPlotOptions
     x_label : str, optional
         Axis label; default the block's ``x_label`` or "Time (months)".
+    y_label : str, optional
+        Default "Probability of <endpoint label>".
 
     Returns
     -------
@@ -164,6 +182,8 @@ def km_figure(block: dict, options: KMPlotOptions = KMPlotOptions(), *, x_label:
     ['km', 'risk_table']
     """
     curves = block["curves"]
+    if not options.overall_curve and len(curves) > 1:
+        curves = [c for c in curves if str(c["group"]) not in OVERALL_NAMES] or curves
     groups = [str(c["group"]) for c in curves]
     colours = group_colours(groups)
     breaks = [float(t) for t in block["at_risk"]["times"]]
@@ -171,8 +191,16 @@ def km_figure(block: dict, options: KMPlotOptions = KMPlotOptions(), *, x_label:
     n_rows = len(curves) if options.risk_table else 0
     left = _left_margin(groups if options.risk_table else [])
     table_h = (_TABLE_TITLE + _ROW * n_rows) if n_rows else 0.0
-    height = _TOP + options.panel_height + _XAXIS + table_h + _BOTTOM
     width = options.width
+    label = str(block.get("label") or block["endpoint"])
+    title_text = str(block.get("title") or label) + (f" ({block['variant']})" if block.get("variant") else "")
+    # Wrap the title to the panel width (about 0.085 in per bold character at 10 pt) and give
+    # the legend as many rows as it needs, so neither runs into the other.
+    title_lines = textwrap.wrap(title_text, max(20, int((width - left) / 0.085))) if options.title else []
+    ncol = min(len(curves), 3)
+    legend_rows = math.ceil(len(curves) / ncol)
+    top = 0.12 + 0.2 * len(title_lines) + 0.22 * legend_rows + 0.08
+    height = top + options.panel_height + _XAXIS + table_h + _BOTTOM
     x_max = breaks[-1] if breaks else 1.0
     pad = 0.02 * x_max
 
@@ -214,20 +242,18 @@ def km_figure(block: dict, options: KMPlotOptions = KMPlotOptions(), *, x_label:
         ax.set_xticks(breaks)
         ax.set_xticklabels([fmt_num(b, 0) if float(b).is_integer() else fmt_num(b, 1) for b in breaks])
         ax.set_xlabel(x_label or block.get("x_label") or "Time (months)")
-        label = str(block.get("label") or block["endpoint"])
-        ax.set_ylabel(f"{label} probability")
+        ax.set_ylabel(y_label or f"Probability of {_short_label(label)}")
         lines = _annotation(block, options)
         if lines:
             x, y, ha, va = _free_corner(curves, block.get("start_time", 0.0), -pad, x_max + pad)
             ax.text(x, y, "\n".join(lines), transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
                     linespacing=1.4, gid="km-annotation",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2.0})
-        ncol = min(len(curves), 3)
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, handlelength=1.8,
                   borderaxespad=0.3, columnspacing=1.5)
-        if options.title:
-            fig.text(left / width, 1.0 - 0.1 / height, label, ha="left", va="top", fontsize=10,
-                     fontweight="bold")
+        if title_lines:
+            fig.text(left / width, 1.0 - 0.1 / height, "\n".join(title_lines), ha="left", va="top", fontsize=10,
+                     fontweight="bold", linespacing=1.25)
         if options.risk_table:
             _risk_table(fig, ax, curves, colours, breaks, at_risk, left, width, height, table_h, panel_w)
     return fig

@@ -83,7 +83,8 @@ def _endpoints(r: dict) -> str:
         if ep.get("censoring"):
             text += f" Patients without the event were censored at the {ep['censoring']}."
         if ep.get("delayed_entry"):
-            text += (" Patients entered the risk set at registry enrolment when this was later than the time "
+            at = ep.get("entry") or "registry enrolment"
+            text += (f" Patients entered the risk set at {at} when this was later than the time "
                      "origin (delayed entry, left truncation).")
         parts.append(text)
     return " ".join(parts)
@@ -104,14 +105,20 @@ def _statistics(r: dict) -> str:
         parts.append(text + ".")
     surv = r.get("survival") or []
     if surv:
-        level = surv[0].get("conf_level", a.get("conf_level", 0.95))
-        ctype = surv[0].get("conf_type", a.get("km_conf_type", "log"))
+        level = surv[0].get("conf_level") or a.get("conf_level") or 0.95
+        ctype = surv[0].get("conf_type") or a.get("km_conf_type")
+        # linewise always uses Greenwood's variance; the transformation is printed only when
+        # the results record it (the study engine's default is "log").
+        how = f" with {_CONF_TYPES.get(ctype, ctype)}" if ctype else ""
         parts.append(
             "Survival was estimated with the Kaplan-Meier method; pointwise "
-            f"{round(100 * float(level))}% confidence intervals used Greenwood's variance with "
-            f"{_CONF_TYPES.get(ctype, ctype)}, and confidence intervals of the median were read off "
-            "these limits (Brookmeyer and Crowley). A median or limit not reached is reported as not reached (NR)."
+            f"{round(100 * float(level))}% confidence intervals used Greenwood's variance{how}, and "
+            "confidence intervals of the median were read off these limits (Brookmeyer and Crowley). A median "
+            "or limit not reached is reported as not reached (NR)."
         )
+        if any(b.get("delayed_entry") for b in surv):
+            parts.append("Where patients entered observation after the time origin, they were counted at risk "
+                         "from their entry time (delayed entry, left truncation).")
         if any(b.get("logrank") for b in surv):
             parts.append("Survival distributions were compared with the log-rank test.")
     models = r.get("cox") or []
@@ -122,10 +129,13 @@ def _statistics(r: dict) -> str:
                 f"models, handling tied event times with {tie_text}")
         covs = a.get("multivariable_covariates")
         if any(m.get("kind") == "multivariable" for m in models):
-            if covs:
-                sel = a.get("multivariable_selection")
-                how = " (variables significant in univariable analysis)" if sel and "univari" in str(sel) else ""
-                text += f"; multivariable models included {_join([str(c) for c in covs])}{how}"
+            sel = a.get("multivariable_selection")
+            if sel and "univari" in str(sel):
+                alpha_sel = a.get("selection_alpha") or 0.05
+                text += (f"; variables with a univariable likelihood-ratio p-value below {alpha_sel:g} entered the "
+                         "multivariable model together with the exposure")
+            elif covs:
+                text += f"; multivariable models included {_join([str(c) for c in covs])}"
         text += "."
         if any(m.get("ph_test") for m in models):
             text += (" The proportional-hazards assumption was checked with the score test on scaled Schoenfeld "
@@ -135,15 +145,18 @@ def _statistics(r: dict) -> str:
         how = a.get("subgroup_interaction_test") or (r["subgroups"][0].get("interaction_test"))
         parts.append("Heterogeneity of the treatment-group effect across subgroups was assessed with an interaction "
                      f"term{f' ({how} test)' if how else ''}.")
-    resp = r.get("response")
-    if resp and resp.get("rates"):
-        tests = sorted({_TEST_TEXT.get(x["test"], x["test"]) for x in resp["rates"] if x.get("test")})
+    rates = [x for t in r.get("response_tables") or [] for x in t.get("rates") or []]
+    if rates:
+        tests = sorted({_TEST_TEXT.get(x["test"], x["test"]) for x in rates if x.get("test")})
         parts.append("Response rates are given with exact (Clopper-Pearson) 95% confidence intervals"
                      + (f" and were compared with {_join(tests)}" if tests else "") + ".")
-    fu = r.get("follow_up")
-    if fu:
-        parts.append("Median follow-up was estimated with the reverse Kaplan-Meier method." if fu.get("method") == "reverse_km"
-                     else "Follow-up is reported as the median and range of observed follow-up times.")
+    fu_methods = {row.get("method") for row in (r.get("follow_up") or {}).get("rows") or []}
+    if "reverse_km" in fu_methods:
+        parts.append("Median follow-up was estimated with the reverse Kaplan-Meier method (Schemper and Smith).")
+    if "observed" in fu_methods:
+        parts.append("Follow-up is also reported as the median and range of observed follow-up times."
+                     if "reverse_km" in fu_methods else
+                     "Follow-up is reported as the median and range of observed follow-up times.")
     alpha = a.get("alpha", 0.05)
     parts.append(f"All tests were two-sided with a significance level of {alpha:g}.")
     sup = r.get("suppression")

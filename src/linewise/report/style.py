@@ -181,7 +181,8 @@ def group_colours(groups: Sequence) -> dict:
 
 def _save_one(fig: Figure, target, fmt: str) -> None:
     with figure_context():
-        fig.savefig(target, format=fmt, dpi=PNG_DPI, metadata=_METADATA[fmt], facecolor="white")
+        extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}  # zlib 6 is 3x slower, ~10% smaller
+        fig.savefig(target, format=fmt, dpi=PNG_DPI, metadata=_METADATA[fmt], facecolor="white", **extra)
 
 
 def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FORMATS) -> list[Path]:

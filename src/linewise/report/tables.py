@@ -21,6 +21,7 @@ __all__ = [
     "Seg",
     "Table",
     "attrition_table",
+    "bias_table",
     "cox_table",
     "follow_up_table",
     "pointer",
@@ -183,7 +184,10 @@ def survival_table(blocks: list[dict]) -> Table:
                 hr = _c(_num(h.get("hr"), pointer(*hk, "hr"), 2, "NE"), " (",
                         *_ci(h.get("lower"), h.get("upper"), pointer(*hk, "lower"), pointer(*hk, "upper"), 2, "NE"),
                         ")", Seg(f" {h['comparison']}" if h.get("comparison") else ""))
-            rows.append((_c(str(b.get("label") or b["endpoint"]) if j == 0 else ""), _c(str(c["group"])),
+            name = str(b.get("title") or b.get("label") or b["endpoint"])
+            if b.get("variant"):
+                name += f" ({b['variant']})"
+            rows.append((_c(name) if j == 0 else (), _c(str(c["group"])),
                          _c(_count(c.get("n"), pointer(*k, "n"))), _c(_count(c.get("events"), pointer(*k, "events"))),
                          median, lr, hr))
     notes = ("Kaplan-Meier medians; NR, not reached (the curve or its confidence limit never falls to 0.5).",)
@@ -191,47 +195,61 @@ def survival_table(blocks: list[dict]) -> Table:
                  (False, False, True, True, True, True, True))
 
 
+def model_title(m: dict, labels: dict[str, str]) -> str:
+    """How a Cox analysis is named: its title (or endpoint label), and the variant if any."""
+    name = str(m.get("title") or labels.get(m["endpoint"], m["endpoint"]))
+    return f"{name} ({m['variant']})" if m.get("variant") else name
+
+
 def cox_table(models: list[dict], labels: dict[str, str]) -> Table:
     """Hazard ratios of the univariable and multivariable Cox models."""
-    header = [_c(h) for h in ("Endpoint", "Model", "Variable", "Patients", "Events", "HR (95% CI)", "p",
+    header = [_c(h) for h in ("Analysis", "Model", "Variable", "Patients", "Events", "HR (95% CI)", "p",
                               "PH test p")]
     rows = []
     for i, m in enumerate(models):
         ph = (m.get("ph_test") or {}).get("global_p")
-        first_of_endpoint = i == 0 or models[i - 1]["endpoint"] != m["endpoint"]
+        title = model_title(m, labels)
+        first_of_analysis = i == 0 or model_title(models[i - 1], labels) != title
         for j, t in enumerate(m["terms"]):
             k = ("cox", i, "terms", j)
+            if "n" in t:  # univariable: each term from its own model
+                n_cell = _c(_count(t.get("n"), pointer(*k, "n")))
+                e_cell = _c(_count(t.get("n_events"), pointer(*k, "n_events")))
+            else:
+                n_cell = _c(_count(m.get("n"), pointer("cox", i, "n"))) if j == 0 else ()
+                e_cell = _c(_count(m.get("n_events"), pointer("cox", i, "n_events"))) if j == 0 else ()
             rows.append((
-                _c(labels.get(m["endpoint"], m["endpoint"]) if (j == 0 and first_of_endpoint) else ""),
+                _c(title) if (j == 0 and first_of_analysis) else (),
                 _c(str(m.get("kind", "")).capitalize() if j == 0 else ""),
                 _c(str(t["label"])),
-                _c(_count(m.get("n"), pointer("cox", i, "n")) if j == 0 else ""),
-                _c(_count(m.get("n_events"), pointer("cox", i, "n_events")) if j == 0 else ""),
+                n_cell,
+                e_cell,
                 _c(_num(t["hr"], pointer(*k, "hr"), 2, "NE"), " (",
                    *_ci(t["lower"], t["upper"], pointer(*k, "lower"), pointer(*k, "upper"), 2, "NE"), ")"),
                 _c(Seg(fmt_p(t.get("p")), pointer(*k, "p"))),
                 _c(Seg(fmt_p(ph), pointer("cox", i, "ph_test", "global_p")) if (j == 0 and not is_missing(ph)) else ""),
             ))
-    notes = ("Cox proportional hazards models, Efron ties; PH test: global score test of proportional "
-             "hazards on scaled Schoenfeld residuals (R cox.zph).",)
+    ties = sorted({str(m.get("ties", "efron")).capitalize() for m in models})
+    notes = (f"Cox proportional hazards models, {'/'.join(ties)} ties; NE, not estimable. PH test: global score "
+             "test of proportional hazards on scaled Schoenfeld residuals (R cox.zph), multivariable models.",)
     return Table("hazard_ratios", "Hazard ratios (Cox models)", tuple(header), tuple(rows), (), notes,
                  (False, False, False, True, True, True, True, True))
 
 
 def subgroup_table(subgroups: list[dict], labels: dict[str, str]) -> Table:
     """Subgroup hazard ratios with the p-value for interaction."""
-    header = [_c(h) for h in ("Endpoint", "Subgroup", "Level", "Patients (events)", "HR (95% CI)", "p",
+    header = [_c(h) for h in ("Analysis", "Subgroup", "Level", "Patients (events)", "HR (95% CI)", "p",
                               "p for interaction")]
     rows = []
     for i, s in enumerate(subgroups):
-        first_of_endpoint = i == 0 or subgroups[i - 1]["endpoint"] != s["endpoint"]
+        first_of_endpoint = i == 0 or model_title(subgroups[i - 1], labels) != model_title(s, labels)
         for j, lev in enumerate(s["levels"]):
             k = ("subgroups", i, "levels", j)
             inter = ()
             if j == 0 and not is_missing(s.get("interaction_p")):
                 inter = _c(Seg(fmt_p(s["interaction_p"]), pointer("subgroups", i, "interaction_p")))
             rows.append((
-                _c(labels.get(s["endpoint"], s["endpoint"]) if (j == 0 and first_of_endpoint) else ""),
+                _c(model_title(s, labels) if (j == 0 and first_of_endpoint) else ""),
                 _c(str(s.get("label") or s["variable"]) if j == 0 else ""),
                 _c(str(lev["level"])),
                 _c(_count(lev.get("n"), pointer(*k, "n")), " (", _count(lev.get("events"), pointer(*k, "events")), ")"),
@@ -251,22 +269,23 @@ _RESPONSE_NAMES = {"CR": "Complete response (CR)", "PR": "Partial response (PR)"
                    "PD": "Progressive disease (PD)", "NE": "Not evaluable (NE)"}
 
 
-def response_table(resp: dict) -> Table:
+def response_table(resp: dict, index: int = 0) -> Table:
     """Best overall response, and response rates with exact 95% CIs and p-values."""
+    base = ("response_tables", index)
     groups = [str(g) for g in resp["groups"]]
     gn = resp.get("group_n", {})
-    header = [_c("")] + [_group_header(g, gn.get(g), pointer("response", "group_n", g)) for g in groups] + [_c("p")]
+    header = [_c("")] + [_group_header(g, gn.get(g), pointer(*base, "group_n", g)) for g in groups] + [_c("p")]
     rows, styles = [], []
     best = resp.get("best_response")
     if best:
-        p = _c(Seg(fmt_p(best.get("p")), pointer("response", "best_response", "p"))) if not is_missing(best.get("p")) else ()
+        p = _c(Seg(fmt_p(best.get("p")), pointer(*base, "best_response", "p"))) if not is_missing(best.get("p")) else ()
         rows.append((_c("Best overall response (RECIST 1.1), n (%)"), *[() for _ in groups], p))
         styles.append("label")
         for cat in best["categories"]:
             cells = []
             for g in groups:
                 n = best["counts"][g].get(cat)
-                parts = [_count(n, pointer("response", "best_response", "counts", g, cat))]
+                parts = [_count(n, pointer(*base, "best_response", "counts", g, cat))]
                 denom = gn.get(g)
                 # The percentage is n / group size, both printed and both from the results.
                 if isinstance(n, int | float) and isinstance(denom, int | float) and denom:
@@ -275,7 +294,7 @@ def response_table(resp: dict) -> Table:
             rows.append((_c(_RESPONSE_NAMES.get(cat, cat)), *cells, ()))
             styles.append("level")
     for i, rate in enumerate(resp.get("rates", [])):
-        k = ("response", "rates", i)
+        k = (*base, "rates", i)
         label = f"{rate['label']} ({rate['definition']})" if rate.get("definition") else rate["label"]
         p = _c(Seg(fmt_p(rate.get("p")), pointer(*k, "p"))) if not is_missing(rate.get("p")) else ()
         counts, cis = [], []
@@ -300,27 +319,57 @@ def response_table(resp: dict) -> Table:
     notes = ["Confidence intervals: exact binomial (Clopper-Pearson)."]
     if tests:
         notes.append("p: " + "; ".join(tests) + ".")
-    return Table("response", "Best overall response and response rates", tuple(header), tuple(rows), tuple(styles), tuple(notes),
+    return Table(f"response_{index + 1}" if index else "response", "Best overall response and response rates", tuple(header), tuple(rows), tuple(styles), tuple(notes),
                  (False, *[True] * len(groups), True))
 
 
-def follow_up_table(fu: dict) -> Table:
-    """Median follow-up per group (reverse Kaplan-Meier with CI, or observed with range)."""
-    reverse = fu.get("method") == "reverse_km"
-    header = [_c(h) for h in ("Group", "Patients", "Median follow-up, months", "95% CI" if reverse else "Range")]
+def follow_up_table(fu: dict, labels: dict[str, str] | None = None) -> Table:
+    """Median follow-up per endpoint and group: reverse Kaplan-Meier with CI, observed range."""
+    labels = labels or {}
+    header = [_c(h) for h in ("Endpoint", "Group", "Patients", "Median follow-up, months", "95% CI", "Range",
+                              "Method")]
     rows = []
+    methods = {"reverse_km": "reverse Kaplan-Meier", "observed": "observed times"}
     for i, r in enumerate(fu["rows"]):
         k = ("follow_up", "rows", i)
-        if reverse:
-            extra = _c(*_ci(r.get("lower"), r.get("upper"), pointer(*k, "lower"), pointer(*k, "upper")))
-        else:
-            extra = _c(*_ci(r.get("min"), r.get("max"), pointer(*k, "min"), pointer(*k, "max")))
-        rows.append((_c(str(r["group"])), _c(_count(r.get("n"), pointer(*k, "n"))),
-                     _c(_num(r.get("median"), pointer(*k, "median"))), extra))
-    how = ("reverse Kaplan-Meier method (Schemper & Smith 1996)" if reverse
-           else "median of observed follow-up times, with range")
-    return Table("follow_up", "Median follow-up", tuple(header), tuple(rows), (), (f"Follow-up: {how}.",),
-                 (False, True, True, True))
+        first = i == 0 or fu["rows"][i - 1].get("endpoint") != r.get("endpoint")
+        ci = ()
+        if r.get("method") == "reverse_km":
+            ci = _c(*_ci(r.get("lower"), r.get("upper"), pointer(*k, "lower"), pointer(*k, "upper")))
+        rng = _c(*_ci(r.get("min"), r.get("max"), pointer(*k, "min"), pointer(*k, "max"), 1, "NA")) \
+            if r.get("min") is not None else ()
+        ep = r.get("endpoint")
+        rows.append((_c(str(labels.get(ep, ep or "")) if first else ""), _c(str(r["group"])),
+                     _c(_count(r.get("n"), pointer(*k, "n"))), _c(_num(r.get("median"), pointer(*k, "median"))),
+                     ci, rng, _c(methods.get(r.get("method"), str(r.get("method") or "")))))
+    notes = ("Reverse Kaplan-Meier: censoring treated as the event (Schemper & Smith 1996); observed: median "
+             "and range of the follow-up times of all patients.",)
+    return Table("follow_up", "Median follow-up", tuple(header), tuple(rows), (), notes,
+                 (False, False, True, True, True, True, False))
+
+
+def bias_table(items: list[dict], labels: dict[str, str]) -> Table:
+    """Immortal-time bias: medians by group as defined, from a landmark, and with delayed entry."""
+    header = [_c(h) for h in ("Analysis", "Comparison", "Group", "Patients", "Median, months (95% CI)", "Log-rank p")]
+    rows = []
+    for i, b in enumerate(items):
+        for j, v in enumerate(b["variants"]):
+            for gi, (g, m) in enumerate(v["medians"].items()):
+                k = ("bias", i, "variants", j, "medians", g)
+                rows.append((
+                    _c(str(b.get("title") or labels.get(b.get("endpoint"), b.get("endpoint")))) if (j == 0 and gi == 0) else (),
+                    _c(str(v["label"])) if gi == 0 else (),
+                    _c(str(g)),
+                    _c(_count(m.get("n"), pointer(*k, "n"))),
+                    _c(_num(m.get("median"), pointer(*k, "median")), " (",
+                       *_ci(m.get("lower"), m.get("upper"), pointer(*k, "lower"), pointer(*k, "upper")), ")"),
+                    _c(Seg(fmt_p(v.get("p")), pointer("bias", i, "variants", j, "p"))) if gi == 0 else (),
+                ))
+    notes = ("Groups defined after the time origin: the comparison as defined counts time patients had to "
+             "survive to enter a group (immortal time); the landmark and delayed-entry analyses start the "
+             "comparison when the group is known.",)
+    return Table("immortal_time", "Immortal-time bias: comparison as defined and remedies", tuple(header),
+                 tuple(rows), (), notes, (False, False, False, True, True, True))
 
 
 def attrition_table(attrition: list[dict]) -> Table:
