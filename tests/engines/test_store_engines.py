@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
@@ -38,6 +40,7 @@ def test_location_parsing():
     assert Location.parse("postgres://u@h/db").engine is Engine.POSTGRES
     assert Location.parse("postgresql://u:secret@h/db").redacted() == "postgresql://u:***@h/db"
     assert Location.parse("spark://master:7077").spark_master == "spark://master:7077"
+    assert Location.parse(Path("postgresql://u@h:5432/db")).target == "postgresql://u@h:5432/db"  # CLI Path options
     with pytest.raises(LinewiseError, match="unknown scheme"):
         Location.parse("mysql://u@h/db")
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ class Location:
 
     @classmethod
     def parse(cls, location: str | Path) -> Location:
-        loc = str(location)
+        loc = re.sub(r"^(duckdb|postgres|postgresql|spark):/(?!/)", r"\1://", str(location), flags=re.IGNORECASE)  # Path() collapses "//"
         if "://" not in loc:
             return cls(Engine.DUCKDB, loc)
         scheme = loc.split("://", 1)[0].lower()

@@ -8,6 +8,7 @@ same code serves PostgreSQL and Spark; the few statements Ibis has no expression
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,11 @@ def arrow_schema(table: Table) -> pa.Schema:
     return table_schema(table).to_pyarrow()
 
 
+#: A server location; ``Path("postgresql://h/db")`` collapses ``//`` to ``/``, so one slash is
+#: accepted too (CLI options typed as Path pass URLs that way).
+_SERVER_URL = re.compile(r"^(postgres|postgresql|spark)://?", re.IGNORECASE)
+
+
 @dataclass
 class Store:
     """An opened registry store.
@@ -79,7 +85,7 @@ class Store:
     def open(cls, location, *, create: bool = True) -> Store:
         """Open (and by default create) a store: a DuckDB file path or ``duckdb://path``,
         ``postgresql://user@host:port/db``, ``spark://...`` or a SparkSession (see ``engines``)."""
-        if not isinstance(location, str | Path) or ("://" in str(location) and not str(location).startswith("duckdb://")):
+        if not isinstance(location, str | Path) or _SERVER_URL.match(str(location)):
             from .engines import open_server_store
 
             return open_server_store(location, create=create)
