@@ -223,8 +223,6 @@ class GroupsSpec(SpecModel):
         names = [lv.name for lv in self.levels]
         if len(set(names)) != len(names):
             raise ValueError(f"level names must be unique, got {names}")
-        if self.reference is not None and self.reference not in names:
-            raise ValueError(f"reference {self.reference!r} is not one of the levels {names}")
         return self
 
     @property
@@ -516,6 +514,10 @@ def check_references(spec: StudySpec) -> None:
         name = sorted(clash)[0]
         raise SpecError(f"{name!r} is both a covariate and an endpoint/response; names must be unique",
                         path=("covariates", name))
+    if spec.groups is not None and spec.groups.reference is not None \
+            and spec.groups.reference not in [lv.name for lv in spec.groups.levels]:
+        raise SpecError(f"reference {spec.groups.reference!r} is not one of the levels "
+                        f"{[lv.name for lv in spec.groups.levels]}", path=("groups", "reference"))
     if spec.groups is not None and spec.groups.name in spec.covariates:
         raise SpecError(f"the group variable {spec.groups.name!r} is also a covariate", path=("groups", "name"))
 
