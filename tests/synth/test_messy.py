@@ -110,3 +110,14 @@ def test_messy_spellings_present(messy_small):
     assert (ex["drug"] == "").all()
     assert ex["drug_source_value"].isin(["Kadcyla", "T-DM1"]).any()
     assert np.isin(["Herceptin SC", "trastuzumab sc"], ex["drug_source_value"]).any()
+
+
+def test_parquet_messy_rows_match_the_list(tmp_path):
+    """Parquet files number rows like CSV (first data row = 2): the same list holds."""
+    generate_registry(tmp_path, 600, seed=5, fmt="parquet", messy=True)
+    errors = importer_errors(tmp_path, "parquet")
+    got = pd.concat([e.assign(table=t) for t, e in errors.items()], ignore_index=True)
+    got = got.groupby(["table", "row"])["rule"].agg(lambda s: ";".join(sorted(set(s)))).reset_index()
+    listed = pd.read_csv(tmp_path / "invalid_rows.csv", keep_default_na=False)
+    pairs = lambda f: set(zip(f["table"], f["row"].astype(int), f["rule"], strict=True))  # noqa: E731
+    assert pairs(got) == pairs(listed)

@@ -114,7 +114,11 @@ def make_exposures(rnd: Random, fl: FlatLines, is_line: np.ndarray) -> tuple[Exp
     ex.start = base + np.concatenate([day, day[onda]])
     ex.end = base + np.concatenate([end, day[onda]])
     ex.pidx = fl.pidx[ex.line]
-    order = np.argsort((ex.pidx.astype(np.int64) << 24) | (ex.start.astype(np.int64) << 7) | ex.drug, kind="stable")
+    # order by patient, date, drug: one sort of packed int64 keys whose low bits carry the row
+    # (patient < 2^15 per chunk, day < 2^15 (year 2059), drug < 2^5; keys are unique)
+    nbits = max(1, int(ex.pidx.size).bit_length())
+    key = (((ex.pidx.astype(np.int64) << 15 | ex.start.astype(np.int64)) << 5 | ex.drug) << nbits) | np.arange(ex.pidx.size)
+    order = np.sort(key) & ((1 << nbits) - 1)
     for name in ("line", "drug", "route", "start", "end", "pidx"):
         setattr(ex, name, getattr(ex, name)[order])
     return ex, mask, np.where(line_end >= 0, fl.start + line_end, -1)

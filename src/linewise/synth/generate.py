@@ -14,7 +14,7 @@ from .writer import TableWriter
 
 #: Patients generated at once, whatever ``chunk_size`` says: about 130 drug records per
 #: patient make 20,000 patients ~2.7 million rows, a few hundred MB of working memory.
-MAX_BLOCK = 20_000
+MAX_BLOCK = 20_000  # < 2^15: the drug-record sort packs the chunk's patient number in 15 bits
 FORMATS = ("csv", "parquet")
 
 
