@@ -156,7 +156,7 @@ def _panel_hrs(block: dict, cox: list[dict]) -> list[dict]:
     return []
 
 
-def _survival(blocks: list[dict], cox: list[dict]) -> list[dict]:
+def _survival(blocks: list[dict], cox: list[dict], ep_labels: dict[str, str]) -> list[dict]:
     out = []
     for b in blocks:
         if not b.get("curves"):
@@ -169,7 +169,8 @@ def _survival(blocks: list[dict], cox: list[dict]) -> list[dict]:
         out.append({
             "analysis": b.get("analysis"),
             "endpoint": b["endpoint"],
-            "label": b.get("label") or b["endpoint"],
+            # the endpoint's own label (remedy blocks carry "<label>: <remedy>" in theirs)
+            "label": ep_labels.get(b["endpoint"]) or b.get("label") or b["endpoint"],
             "title": b.get("title"),
             "variant": variant,
             "remedy": b.get("remedy"),
@@ -334,7 +335,8 @@ def from_study_results(res: dict) -> dict:
     """
     study = dict(res.get("study") or {})
     cox_raw = res.get("cox") or []
-    survival = _survival(res.get("survival") or [], cox_raw)
+    ep_labels = {e["name"]: e.get("label") for e in res.get("endpoints") or [] if e.get("name")}
+    survival = _survival(res.get("survival") or [], cox_raw, ep_labels)
     groups = res.get("groups")
     if groups:
         groups = {"variable": groups.get("variable"), "label": groups.get("label"), "reference": groups.get("reference"),

@@ -123,8 +123,8 @@ def _need(obj, key: str, kind, path: str, where: str):
 
 def _check(data: dict, where: str) -> None:
     """Check the blocks the report draws from (others are shown only if present)."""
-    for key in ("attrition", "survival", "cox", "subgroups", "warnings", "endpoints"):
-        if key in data and not isinstance(data[key], list):
+    for key in ("attrition", "survival", "cox", "subgroups", "warnings", "endpoints", "response_tables", "bias"):
+        if data.get(key) is not None and not isinstance(data[key], list):
             raise ResultsError(f"{where}: '{key}' should be a list, got {type(data[key]).__name__}")
     for i, step in enumerate(data.get("attrition", [])):
         _need(step, "step", str, f"attrition[{i}]", where)
@@ -157,7 +157,7 @@ def _check(data: dict, where: str) -> None:
         for j, level in enumerate(_need(sub, "levels", list, f"subgroups[{i}]", where)):
             for col in ("level", "hr", "lower", "upper"):
                 _need(level, col, None, f"subgroups[{i}].levels[{j}]", where)
-    if "table_one" in data:
+    if data.get("table_one"):
         t1 = data["table_one"]
         _need(t1, "groups", list, "table_one", where)
         for j, var in enumerate(_need(t1, "variables", list, "table_one", where)):
