@@ -17,6 +17,7 @@ AREAS = {
     "cox": ("benchmarks.stats.bench_cox", [10_000, 100_000, 1_000_000], [10_000]),
     "lines": ("benchmarks.bench_lines", [100_000], [10_000]),
     "study": ("benchmarks.bench_study", [1_000_000], [100_000]),
+    "report": ("benchmarks.bench_report", [100_000], [10_000]),
 }
 
 
