@@ -350,11 +350,17 @@ def from_study_results(res: dict) -> dict:
         methods["analyses"].update(multivariable_selection="univariable", selection_alpha=sel[0].get("alpha"))
     warnings = [{"kind": w.get("kind"), "analysis": w.get("analysis"), "message": w.get("message")}
                 for w in res.get("warnings") or [] if isinstance(w, dict)]
+    index = next((s for s in res.get("attrition") or [] if s.get("kind") == "index"), None)
+    cohort = {}
+    if index and index.get("label"):
+        label = str(index["label"])
+        cohort["index_event"] = "start of the " + (label[:1].lower() + label[1:] if label[1:2].islower() else label)
     return {
         "schema": "linewise.report/1",
         "source_schema": res.get("schema"),
         "study": {k: study.get(k) for k in ("name", "title", "description", "reference") if study.get(k)},
         "provenance": dict(res.get("provenance") or {}),
+        "cohort": cohort,
         "attrition": _attrition(res.get("attrition") or []),
         "groups": groups,
         "endpoints": _endpoints(res.get("endpoints") or []),

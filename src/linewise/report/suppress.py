@@ -31,7 +31,7 @@ COUNT_KEYS = frozenset(
     {
         "n", "N", "x", "events", "excluded", "count", "counts", "missing", "group_n", "n_total",
         "n_risk", "n_event", "n_censor", "n_events", "n_missing", "n_patients", "n_analysed",
-        "n_included", "n_excluded",
+        "n_included", "n_excluded", "unknown",
     }
 )
 #: Keys blanked in the same object when one of its counts is suppressed (they reveal it).
