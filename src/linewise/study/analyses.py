@@ -89,6 +89,7 @@ class AnalysisData:
     unit: TimeUnit
     group: str | None
     warnings: list[dict] = field(default_factory=list)
+    _categoricals: dict = field(default_factory=dict, repr=False)
 
     def warn(self, kind: str, message: str, analysis: str | None = None, **extra) -> None:
         self.warnings.append({"kind": kind, "analysis": analysis, "message": message, **extra})
@@ -106,25 +107,33 @@ class AnalysisData:
     def categorical(self, df: pd.DataFrame, name: str) -> pd.Series:
         """The column as an ordered pandas Categorical of text levels (missing stays missing)."""
         var = self.variable(name)
-        raw = df[var.name]
-        text = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else fmt_level(v))
+        full = self._categoricals.get(var.name)
+        if full is None:
+            full = self._categoricals[var.name] = self._make_categorical(var)
+        return full.loc[df.index]
+
+    def _make_categorical(self, var: Variable) -> pd.Series:
+        raw = self.table[var.name]
+        present = pd.unique(raw.dropna())
+        # format each distinct value once (vectorised mapping; tables can have millions of rows)
+        mapping = {v: fmt_level(v) for v in present}
+        text = raw.map(mapping)
         if var.levels is not None:
             levels = list(var.levels)
         else:
-            present = raw.dropna().unique()
             try:
-                present = sorted(present)
+                ordered = sorted(present)
             except TypeError:
-                present = sorted(present, key=str)
-            levels = [fmt_level(v) for v in present]
-        extra = sorted(set(text.dropna()) - set(levels))
-        return pd.Series(pd.Categorical(text, categories=[*levels, *extra]), index=df.index, name=var.name)
+                ordered = sorted(present, key=str)
+            levels = list(dict.fromkeys(mapping[v] for v in ordered))
+        extra = sorted(set(mapping.values()) - set(levels))
+        return pd.Series(pd.Categorical(text, categories=[*levels, *extra]), index=raw.index, name=var.name)
 
     def numeric(self, df: pd.DataFrame, name: str) -> pd.Series:
         var = self.variable(name)
         col = df[var.name]
         if var.vtype is VType.BOOLEAN:
-            return col.map(lambda v: np.nan if v is None or v != v else float(bool(v))).astype(float)
+            return col.map({True: 1.0, False: 0.0}).astype(float)
         return pd.to_numeric(col, errors="coerce").astype(float)
 
     def survival(self, df: pd.DataFrame, endpoint: str, *, entry: bool = True) -> SurvivalData:

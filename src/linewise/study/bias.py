@@ -110,8 +110,12 @@ def _remedy_sd(sd: SurvivalData, gap: np.ndarray, remedy: Remedy) -> SurvivalDat
     return SurvivalData(sd.frame[keep], t, e, en, excluded)
 
 
-def remedies(data: AnalysisData, analysis, run_cox) -> tuple[list[dict], list[dict], dict]:
-    """Survival blocks, Cox models and a side-by-side summary for the requested remedies."""
+def remedies(data: AnalysisData, analysis, run_cox, selected: list[str] | None = None
+             ) -> tuple[list[dict], list[dict], dict]:
+    """Survival blocks, Cox models and a side-by-side summary for the requested remedies.
+
+    Cox analyses are re-fitted with the variables the naive analysis selected (``selected``).
+    """
     if not getattr(analysis, "remedies", None) or anchor_column(analysis.id) not in data.table.columns:
         return [], [], {}
     sd = data.survival(data.rows(analysis.id, analysis.where), analysis.endpoint, entry=False)
@@ -133,7 +137,7 @@ def remedies(data: AnalysisData, analysis, run_cox) -> tuple[list[dict], list[di
             survival.append(block)
             summary[remedy.value] = _km_summary(block)
         elif isinstance(analysis, CoxAnalysis):
-            fitted = run_cox(data, analysis, rsd, remedy=remedy.value)
+            fitted = run_cox(data, analysis, rsd, remedy=remedy.value, selected=selected or [])
             models.extend(fitted)
             summary[remedy.value] = _cox_summary(fitted)
     return survival, models, summary

@@ -93,14 +93,17 @@ def _terms(fit: CoxResult, terms: dict, names: list[str]) -> list[dict]:
     return rows
 
 
-def _model_dict(fit: CoxResult, terms: dict, names: list[str], ph: bool = True) -> dict:
+def _model_dict(fit: CoxResult, terms: dict, names: list[str], full: bool = True) -> dict:
+    """A fitted model as plain data; ``full`` adds the concordance and the PH test (multivariable
+    models: they cost as much as the fit itself on large cohorts)."""
     out = {"variables": [terms[n][1].name for n in names], "n": fit.n, "events": fit.n_events,
            "n_dropped": fit.n_dropped, "terms": _terms(fit, terms, names),
            "lr_test": {"statistic": fit.likelihood_ratio_test.statistic, "df": fit.likelihood_ratio_test.df,
                        "p": fit.likelihood_ratio_test.pvalue},
            "wald_test": {"statistic": fit.wald_test.statistic, "df": fit.wald_test.df, "p": fit.wald_test.pvalue},
-           "concordance": fit.concordance.concordance, "warnings": list(fit.warnings)}
-    if ph:
+           "warnings": list(fit.warnings)}
+    if full:
+        out["concordance"] = fit.concordance.concordance
         try:
             zph = fit.proportional_hazards_test().summary()
             out["ph_test"] = zph.to_dict("records")
@@ -117,13 +120,21 @@ def _global_ph_p(model: dict) -> float | None:
     return None
 
 
-def run_cox(data: AnalysisData, a: CoxAnalysis, sd: SurvivalData | None = None, remedy: str | None = None) -> list[dict]:
-    """Univariable models and the multivariable model of one Cox analysis (one dict each)."""
+def run_cox(data: AnalysisData, a: CoxAnalysis, sd: SurvivalData | None = None, remedy: str | None = None,
+            selected: list[str] | None = None) -> list[dict]:
+    """Univariable models and the multivariable model of one Cox analysis (one dict each).
+
+    ``sd`` and ``remedy`` re-run the analysis on remedied data (bias guard); ``selected`` then
+    fixes the multivariable model to the variables the naive analysis selected, and only the
+    exposure gets a univariable model.
+    """
     ep = data.endpoints[a.endpoint]
     if sd is None:
         sd = data.survival(data.rows(a.id, a.where), a.endpoint)
     exposure = [a.exposure] if a.exposure is not None else []
     screened = list(dict.fromkeys([*exposure, *a.candidates, *a.adjust_for]))
+    if selected is not None:
+        screened = list(dict.fromkeys([*exposure, *a.adjust_for, *selected]))
     mf, terms = model_frame(data, sd, screened + ([a.strata] if a.strata else []))
     strata = None
     if a.strata is not None:
@@ -136,20 +147,23 @@ def run_cox(data: AnalysisData, a: CoxAnalysis, sd: SurvivalData | None = None, 
     uni_terms, uni_p = [], {}
     if a.univariable or a.selection is Selection.UNIVARIABLE:
         models = []
-        for name in screened:
+        for name in (exposure if selected is not None else screened):
             try:
                 fit = _fit(mf, terms[name][0], strata, a.ties)
             except StatsInputError as exc:
                 data.warn("model_not_fitted", f"{a.id}: univariable model of {name!r} not fitted: {exc}", a.id)
                 continue
-            m = _model_dict(fit, terms, [name], ph=False)
+            m = _model_dict(fit, terms, [name], full=False)
             uni_p[name] = m["lr_test"]["p"]
             for t in m["terms"]:
                 t.update(n=m["n"], events=m["events"], variable_p=m["lr_test"]["p"])
             uni_terms.extend(m["terms"])
             models.append(m)
         out.append({**head, "model": "univariable", "terms": uni_terms, "models": models})
-    if a.selection is Selection.UNIVARIABLE:
+    if selected is not None:
+        selected_note = {"selection": "as in the naive analysis", "selected": list(selected)}
+        multi = list(dict.fromkeys([*exposure, *a.adjust_for, *selected]))
+    elif a.selection is Selection.UNIVARIABLE:
         chosen = [n for n in a.candidates if uni_p.get(n) is not None and uni_p[n] < a.alpha]
         selected_note = {"selection": "univariable", "alpha": a.alpha, "selected": chosen,
                          "forced": exposure + list(a.adjust_for)}

@@ -78,8 +78,12 @@ def store_content_hash(store: Store) -> str | None:
 
 
 def frame_hash(df: pd.DataFrame) -> str:
-    """SHA-256 of a frame's CSV text (rows sorted by the caller)."""
-    return hashlib.sha256(df.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+    """SHA-256 of a frame's content: column names, types and pandas' fixed-key row hashes
+    (rows sorted by the caller; fast on millions of rows)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def provenance(spec: StudySpec, store: Store, table: pd.DataFrame) -> dict:

@@ -29,6 +29,9 @@ from pathlib import Path
 
 import ibis
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from ..model.registry import PATIENTS
 from ..store.store import Store
@@ -99,8 +102,12 @@ class StudyResult:
         paths = {"results": out / RESULTS_FILE, "parquet": out / f"{TABLE_FILE}.parquet",
                  "csv": out / f"{TABLE_FILE}.csv"}
         paths["results"].write_text(self.to_json(), encoding="utf-8")
-        self.table.to_parquet(paths["parquet"], index=False)
-        self.table.to_csv(paths["csv"], index=False, lineterminator="\n")
+        arrow = pa.Table.from_pandas(self.table, preserve_index=False)
+        for i, fld in enumerate(arrow.schema):  # dates are days: written as 2016-03-07
+            if pa.types.is_timestamp(fld.type):
+                arrow = arrow.set_column(i, fld.name, arrow.column(i).cast(pa.date32()))
+        pq.write_table(arrow, paths["parquet"])
+        pa_csv.write_csv(arrow, paths["csv"])  # Arrow's writer: fast on millions of rows
         return paths
 
 
@@ -306,7 +313,9 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
                 data.warnings.append(warning)
                 if warning["kind"] == bias.IMMORTAL_TIME and isinstance(a, KaplanMeierAnalysis | CoxAnalysis) \
                         and a.remedies:
-                    blocks, models, summary = bias.remedies(data, a, run_cox)
+                    naive_multi = [m for m in _find_models(res, a.id) if m["model"] == "multivariable"]
+                    selected = naive_multi[0].get("selected", []) if naive_multi else []
+                    blocks, models, summary = bias.remedies(data, a, run_cox, selected)
                     naive = bias.naive_summary(_find_blocks(res, a.id), _find_models(res, a.id))
                     res["survival"].extend(blocks)
                     res["cox"].extend(models)
