@@ -23,7 +23,8 @@ _CONF_TYPES = {
 }
 _TEST_TEXT = {
     "Pearson's Chi-squared test": "Pearson's chi-squared test without continuity correction",
-    "Pearson's Chi-squared test (table too large for Fisher's exact test)": "Pearson's chi-squared test",
+    "Pearson's Chi-squared test (table too large for Fisher's exact test)":
+        "Pearson's chi-squared test without continuity correction",
     "Fisher's exact test": "Fisher's exact test",
     "Wilcoxon rank sum test": "the Wilcoxon rank-sum (Mann-Whitney) test",
     "Kruskal-Wallis rank sum test": "the Kruskal-Wallis test",
@@ -55,11 +56,11 @@ def _cohort(r: dict) -> str:
     steps = r.get("attrition") or []
     if steps:
         first = steps[0]
-        excl = [f"{fmt_count(s['excluded'])} for {_lower_first(str(s.get('reason') or s['step']))}"
+        excl = [f"{_lower_first(str(s.get('reason') or s['step']))}, {fmt_count(s['excluded'])}"
                 for s in steps[1:] if s.get("excluded") is not None]
-        text = f"Of {fmt_count(first['n'])} patients identified ({_lower_first(first['step'])})"
-        text += f", {_join(excl)} were excluded" if excl else ""
-        text += f", leaving {fmt_count(steps[-1]['n'])} for analysis."
+        text = f"Of {fmt_count(first['n'])} patients identified ({_lower_first(first['step'])}), "
+        text += f"{fmt_count(steps[-1]['n'])} were analysed"
+        text += f" after these exclusions: {'; '.join(excl)}." if excl else "."
         parts.append(text)
     groups = r.get("groups") or {}
     levels = groups.get("levels") or []
@@ -96,12 +97,15 @@ def _statistics(r: dict) -> str:
     t1 = r.get("table_one")
     if t1:
         stat = "median (range)" if t1.get("continuous_stat") == "median_range" else "median (interquartile range)"
-        tests = list(dict.fromkeys(v["test"] for v in t1["variables"] if v.get("test")))
+        tests = list(dict.fromkeys(_TEST_TEXT.get(v["test"], v["test"]) for v in t1["variables"] if v.get("test")))
+        fisher, chi = "Fisher's exact test", _TEST_TEXT["Pearson's Chi-squared test"]
+        if fisher in tests and chi in tests:
+            # linewise's automatic rule (as gtsummary): Fisher only where an expected count is below 5
+            tests = [t for t in tests if t != fisher]
+            tests[tests.index(chi)] = f"{chi} (Fisher's exact test where an expected cell count was below 5)"
         text = f"Patient characteristics are summarised as n (%) and {stat}"
         if tests:
-            text += f" and were compared between groups with {_join([_TEST_TEXT.get(t, t) for t in tests])}"
-            if a.get("table_one_categorical_test") == "auto" and "Fisher's exact test" in tests:
-                text += " (Fisher's exact test where an expected cell count was below 5)"
+            text += f" and were compared between groups with {_join(tests)}"
         parts.append(text + ".")
     surv = r.get("survival") or []
     if surv:
@@ -121,6 +125,10 @@ def _statistics(r: dict) -> str:
                          "from their entry time (delayed entry, left truncation).")
         if any(b.get("logrank") for b in surv):
             parts.append("Survival distributions were compared with the log-rank test.")
+        if r.get("bias"):
+            parts.append("Where groups were defined by an event after the time origin (immortal time), the "
+                         "comparison was repeated from the index date, as a landmark analysis and with delayed entry "
+                         "at the index date.")
     models = r.get("cox") or []
     if models:
         ties = {m.get("ties", "efron") for m in models}
