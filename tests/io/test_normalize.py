@@ -116,3 +116,14 @@ def test_arbitrary_cells_never_crash_and_every_row_has_a_value_or_an_issue(cells
             bad = set(res.issues.loc[res.issues["severity"] == "error", "pos"])
             for i, v in enumerate(res.values.tolist()):
                 assert i in bad or v is not None or pd.isna(v)  # a value, or missing, or an error
+
+
+def test_drug_filled_from_source_value_where_empty():
+    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "drug_source_value": ["Kadcyla", "Herceptin", "paracetamol"],
+                          "drug": [None, "pertuzumab", None], "start_date": ["2017-01-01"] * 3}, dtype=object)
+    typed, issues, _ = normalize_table(DRUG_EXPOSURES, frame, ImportOptions())
+    assert typed["drug"].tolist() == ["trastuzumab emtansine", "pertuzumab", None]
+    assert issues[["pos", "column", "rule"]].values.tolist() == [[2, "drug_source_value", "drug_unrecognised"]]
+    frame = frame.drop(columns="drug")
+    typed, _, _ = normalize_table(DRUG_EXPOSURES, frame, ImportOptions())
+    assert typed["drug"].tolist() == ["trastuzumab emtansine", "trastuzumab", None]

@@ -340,10 +340,14 @@ def normalize_table(table: Table, frame: pd.DataFrame, options: ImportOptions) -
         if pct_col in out:
             out[pct_col] = out[pct_col].fillna(pd.Series(pct, dtype="Float64"))
     if table.name == "drug_exposures":
-        # The normalised drug comes from what was written when the source has no own column.
-        source = frame["drug_source_value"] if "drug_source_value" in frame else None
-        if source is not None and "drug" not in frame:
-            res = normalize_column(table.column("drug"), source, options)
-            out["drug"] = res.values
-            issues.append(res.issues.assign(column="drug_source_value"))
+        # The normalised drug comes from what was written wherever the source gives none
+        # (no ``drug`` column, or an empty cell in it).
+        if "drug_source_value" in frame:
+            empty = out["drug"].isna() & (frame["drug"].isna() if "drug" in frame else True)
+            if empty.any():
+                res = normalize_column(table.column("drug"), frame["drug_source_value"][empty], options)
+                out["drug"] = out["drug"].astype(object)
+                out["drug"].loc[empty] = res.values
+                positions = np.flatnonzero(empty.to_numpy())
+                issues.append(res.issues.assign(column="drug_source_value", pos=positions[res.issues["pos"].to_numpy(dtype=np.int64)]))
     return pd.DataFrame(out, index=frame.index), concat_issues(issues), notes
