@@ -220,14 +220,18 @@ def _responses(blocks: list[dict]) -> list[dict]:
                 t["groups"].append(g["group"])
             t["group_n"].setdefault(g["group"], g.get("n"))
         if b.get("kind") == "best_response":
-            cats = list(dict.fromkeys(c for g in b["groups"] for c in g.get("counts", {})))
+            found = list(dict.fromkeys(c for g in b["groups"] for c in g.get("counts", {})))
+            # RECIST order, not the alphabetical order of the (sorted-keys) JSON
+            cats = [c for c in ("CR", "PR", "SD", "PD", "NE") if c in found] + [c for c in found if c not in
+                                                                             ("CR", "PR", "SD", "PD", "NE")]
             t["best_response"] = {"categories": cats, "counts": {g["group"]: dict(g.get("counts", {})) for g in b["groups"]}}
             continue
         test = b.get("test") or {}
         t["rates"].append({
             "name": b.get("response"),
             "label": b.get("label") or b.get("response"),
-            "definition": _RATE_DEFINITIONS.get(b.get("kind")),
+            # the engine's labels often carry the definition already: "Disease control rate (CR + PR + SD ...)"
+            "definition": None if "(" in str(b.get("label")) else _RATE_DEFINITIONS.get(b.get("kind")),
             "method": b.get("conf_method", "clopper-pearson"),
             "conf_level": 0.95,
             "by_group": {g["group"]: {"x": g.get("x"), "n": g.get("n"),

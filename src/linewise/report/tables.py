@@ -169,7 +169,7 @@ def survival_table(blocks: list[dict]) -> Table:
     """Median survival (95% CI) per endpoint and group, with log-rank p and the HR."""
     header = [_c(h) for h in ("Endpoint", "Group", "Patients", "Events", "Median, months (95% CI)",
                               "Log-rank p", "HR (95% CI)")]
-    rows = []
+    rows, comparisons = [], []
     for i, b in enumerate(blocks):
         for j, c in enumerate(b["curves"]):
             k = ("survival", i, "curves", j)
@@ -183,7 +183,9 @@ def survival_table(blocks: list[dict]) -> Table:
                 hk = ("survival", i, "hazard_ratios", 0)
                 hr = _c(_num(h.get("hr"), pointer(*hk, "hr"), 2, "NE"), " (",
                         *_ci(h.get("lower"), h.get("upper"), pointer(*hk, "lower"), pointer(*hk, "upper"), 2, "NE"),
-                        ")", Seg(f" {h['comparison']}" if h.get("comparison") else ""))
+                        ")")
+                if h.get("comparison"):
+                    comparisons.append(f"{b.get('title') or b.get('label') or b['endpoint']}: {h['comparison']}")
             name = str(b.get("title") or b.get("label") or b["endpoint"])
             if b.get("variant"):
                 name += f" ({b['variant']})"
@@ -191,6 +193,8 @@ def survival_table(blocks: list[dict]) -> Table:
                          _c(_count(c.get("n"), pointer(*k, "n"))), _c(_count(c.get("events"), pointer(*k, "events"))),
                          median, lr, hr))
     notes = ("Kaplan-Meier medians; NR, not reached (the curve or its confidence limit never falls to 0.5).",)
+    if comparisons:
+        notes += ("HR: unadjusted Cox model, " + "; ".join(dict.fromkeys(comparisons)) + ".",)
     return Table("survival", "Survival by group", tuple(header), tuple(rows), (), notes,
                  (False, False, True, True, True, True, True))
 
