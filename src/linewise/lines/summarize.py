@@ -52,20 +52,22 @@ def summarize_lines(assigned: ibis.Table, keys: ibis.Table, patients: ibis.Table
     """
     a = assigned
     # per line and drug
+    # Values constant within the group are taken with max()/any(): PostgreSQL has no FIRST()
+    # aggregate and Spark's first() is non-deterministic; on constants all agree.
     d = a.group_by([*LINE_KEY, "drug_id"]).agg(
-        pid=a.pid.first(), island=a.island.first(), phase_id=a.phase.first(), first_s=a.s.min(),
-        last_en=a.en.max(), n=a.n_records.sum(), in_reg=a.in_window.any(), maint=a.maint.first(),
-        sub_fam=a.sub_fam.first(),
+        pid=a.pid.max(), island=a.island.max(), phase_id=a.phase.max(), first_s=a.s.min(),
+        last_en=a.en.max(), n=a.n_records.sum(), in_reg=a.in_window.any(), maint=a.maint.any(),
+        sub_fam=a.sub_fam.max(),
     )
     d = d.join(drugs.select("drug_id", "drug"), "drug_id")
     fams = d.filter(d.in_reg & d.sub_fam.notnull()).select(*LINE_KEY, "sub_fam").distinct()
     d = d.left_join(fams.mutate(fam_in_reg=ibis.literal(True)), [*LINE_KEY, "sub_fam"])
-    d = d.drop([c for c in d.columns if c.endswith("_right")])
+    d = d.select(*[c for c in d.columns if not c.endswith("_right")])  # a select: drop order is a set
     d = d.mutate(is_sub=~d.in_reg & ibis.coalesce(d.fam_in_reg, False))
     lines = d.group_by(list(LINE_KEY)).agg(
-        pid=d.pid.first(),
-        island=d.island.first(),
-        phase=ibis.ifelse(d.phase_id.first() == 1, Phase.METASTATIC.value, Phase.EARLY.value),
+        pid=d.pid.max(),
+        island=d.island.max(),
+        phase=ibis.ifelse(d.phase_id.max() == 1, Phase.METASTATIC.value, Phase.EARLY.value),
         s=d.first_s.min(),
         en=d.last_en.max(),
         agents=_strings(d, d.in_reg),
