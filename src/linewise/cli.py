@@ -36,11 +36,15 @@ err_console = Console(stderr=True)
 from .lines.cli import app as _lines_app  # noqa: E402 - the lines command group (its own module)
 
 app.add_typer(_lines_app, name="lines")
+from .omop.cli import app as _omop_app  # noqa: E402 - OMOP CDM input / episodes output
+
+app.add_typer(_omop_app, name="omop")
 
 
 class OutputFormat(StrEnum):
     CSV = "csv"
     PARQUET = "parquet"
+    OMOP = "omop"  # an OMOP CDM v5.4 instance: *.duckdb file, Parquet folder or postgresql://
 
 
 def _version(value: bool) -> None:
@@ -57,7 +61,7 @@ def _root(
 
 
 # --- shared options ----------------------------------------------------------------------------
-StoreOpt = Annotated[Path, typer.Option("--store", "-s", help="Registry store (a DuckDB file).")]
+StoreOpt = Annotated[Path, typer.Option("--store", "-s", "--registry", help="Registry store: a DuckDB file, postgresql://user@host:port/db or spark://...")]
 TableOpt = Annotated[str | None, typer.Option("--table", "-t", help="Model table the file(s) hold (default: from the file name or columns).")]
 MappingOpt = Annotated[Path | None, typer.Option("--mapping", "-m", help="YAML column/code mapping file.")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Excel sheet name.")]
@@ -175,6 +179,14 @@ def synth(
 ) -> None:
     """Generate a synthetic HER2+ metastatic breast-cancer registry calibrated to the reference studies."""
     from .synth import generate_registry
+
+    if fmt is OutputFormat.OMOP:  # --out cdm.duckdb | folder (Parquet) | postgresql://...
+        from .omop.cli import synth_omop
+
+        with _progress() as progress:
+            task = progress.add_task("generating", total=patients)
+            synth_omop(str(out), patients, seed, chunk_size, progress=lambda done: progress.update(task, completed=done))
+        return
 
     with _progress() as progress:
         task = progress.add_task("generating", total=patients)
