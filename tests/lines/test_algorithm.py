@@ -7,8 +7,8 @@ expected line is (setting, line number, start, end, agents, start rule, end rule
 from __future__ import annotations
 
 import pytest
-from lines._support import derive, summary
 
+from lines._support import derive, summary
 from linewise.lines.params import LineRules, Phase
 
 M = "metastatic"
@@ -159,7 +159,6 @@ def test_unknown_drug_is_ignored_and_counted(con):
 
 def test_source_value_resolves_a_missing_drug(con):
     from lines._support import frames
-
     from linewise.lines.algorithm import derive_lines
 
     ex, pt = frames([(D, 0), (H, 0)], {"P1": {"met": 0}})

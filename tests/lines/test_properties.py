@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lines._support import BASE, frames
 
+from lines._support import BASE, frames
 from linewise.lines.algorithm import derive_lines
 from linewise.lines.oracle import COLUMNS, derive_lines_pandas
 from linewise.lines.params import LineRules

@@ -17,8 +17,15 @@ import ibis
 import pytest
 
 from linewise.lines.algorithm import (
-    EXPOSURE_COLUMNS, PATIENT_COLUMNS, assign_lines, drug_info_schema, first_starts, next_starts,
-    patient_keys, prepare_exposures, resolve_drugs,
+    EXPOSURE_COLUMNS,
+    PATIENT_COLUMNS,
+    assign_lines,
+    drug_info_schema,
+    first_starts,
+    next_starts,
+    patient_keys,
+    prepare_exposures,
+    resolve_drugs,
 )
 from linewise.lines.params import LineRules
 from linewise.lines.summarize import summarize_lines

@@ -118,7 +118,9 @@ def resolve_drugs(exposures: ibis.Table, synonym_table: ibis.Table) -> ibis.Tabl
     e = exposures.mutate(_key=key)
     e = e.left_join(synonym_table.rename(_syn_drug="drug"), e._key == synonym_table.key)
     e = e.mutate(drug=ibis.coalesce(e.drug, e._syn_drug))
-    return e.drop([c for c in ("_key", "key", "_syn_drug") if c in e.columns])
+    # explicit selects, not multi-column drops: Ibis keeps dropped names in a set, which would
+    # make the SQL text (and its snapshot) vary between processes
+    return e.select(*[c for c in e.columns if c not in ("_key", "key", "_syn_drug")])
 
 
 # --- step 1: prepared exposures with islands --------------------------------------------------
@@ -144,7 +146,8 @@ def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, keys: ibis.Ta
     e = e.join(drugs.filter(drugs.eligible).select("drug", "drug_id"), "drug").drop("drug")
     e = e.join(keys, "patient_id")
     met = patients.select("patient_id", met=patients.metastatic_diagnosis_date.epoch_days())
-    e = e.left_join(met, "patient_id").drop("patient_id", "patient_id_right")
+    e = e.left_join(met, "patient_id")
+    e = e.select(*[c for c in e.columns if c not in ("patient_id", "patient_id_right")])
     phase = ibis.cases(
         (e.met.isnull(), 1 if rules.undated_phase is Phase.METASTATIC else 0),
         (e.s >= e.met - rules.metastatic_tolerance_days, 1),
@@ -198,7 +201,7 @@ def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules) -> 
     cand = cand.filter(cand.first_plain.isnull() | (cand.s < cand.first_plain)).select("kid", "s", "drug_id")
     xe = x.semi_join(cand.select("kid").distinct(), "kid")
     xe = xe.left_join(regimen.mutate(in_reg=ibis.literal(True)), ["kid", "drug_id"])
-    xe = xe.drop([c for c in xe.columns if c.endswith("_right")]).mutate(in_reg=ibis.coalesce(ibis._.in_reg, False))
+    xe = xe.select(*[c for c in xe.columns if not c.endswith("_right")]).mutate(in_reg=ibis.coalesce(ibis._.in_reg, False))
     xe = xe.mutate(exempt=_exempt(xe, rules, w)).select("kid", "s", "drug_id", "exempt")
     blocked = cand.join(xe, ["kid", "s", "drug_id"]).filter(lambda t: ~t.exempt).group_by("kid").agg(first_addon=ibis._.s.min())
     both = plain.outer_join(blocked, "kid")
@@ -246,7 +249,7 @@ def assign_lines(prepared: ibis.Table, starts: ibis.Table, rules: LineRules) -> 
     nxt = starts.mutate(L_next=starts.L.lead().over(ibis.window(group_by=starts.kid, order_by=starts.k)))
     a = prepared.join(nxt, [prepared.kid == nxt.kid, prepared.s >= nxt.L,
                             prepared.s < ibis.coalesce(nxt.L_next, 2**31 - 1)])
-    a = a.drop([c for c in a.columns if c.endswith("_right")] + ["L_next"])
+    a = a.select(*[c for c in a.columns if not c.endswith("_right") and c != "L_next"])
     return a.mutate(in_window=a.s <= a.L + rules.regimen_window_days)
 
 

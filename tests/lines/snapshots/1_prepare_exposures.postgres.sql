@@ -105,12 +105,10 @@ FROM (
               END AS "phase"
             FROM (
               SELECT
-                "t15"."patient_id",
                 "t15"."s",
                 "t15"."en",
                 "t15"."drug_id",
                 "t4"."pid",
-                "t10"."patient_id" AS "patient_id_right",
                 "t10"."met"
               FROM (
                 SELECT
