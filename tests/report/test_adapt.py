@@ -29,7 +29,7 @@ def engine_results(n: int = 160, seed: int = 4) -> dict:
     zph = multi_fit.proportional_hazards_test().summary()
     t1 = table_one(df, by="pretreatment", variables=["age", "ecog"], types={"ecog": "categorical"},
                    continuous_stat="median_range")
-    rows = lambda v: [{"row_type": r["row_type"], "level": r["level"], "cells": {c: r[c] for c in t1.group_columns}}  # noqa: E731
+    rows = lambda v: [{"row_type": r["row_type"], "level": r["level"], "cells": {c: r[c] for c in sorted(t1.group_columns)}}  # noqa: E731
                       for _, r in t1.table[t1.table["variable"] == v].iterrows()]
     tests = t1.tests.set_index("variable")
     label = "Pre-treatment: Tmab/Pmab vs Tmab"
@@ -114,6 +114,7 @@ def test_engine_format_is_detected_and_mapped():
             row = data[(data.variable == "ecog") & (data.level == lev["level"]) & (data.group == g)].iloc[0]
             assert lev["cells"][g]["n"] == int(row["n"])
             assert lev["cells"][g]["percent"] == round(float(row["percent"]), 1)
+    assert r["table_one"]["groups"] == ["Tmab/Pmab", "Tmab"]  # group order, not the JSON's sorted keys
     age = r["table_one"]["variables"][0]["cells"]["Tmab"]
     row = data[(data.variable == "age") & (data.group == "Tmab")].iloc[0]
     assert (age["median"], age["min"], age["max"]) == (round(row["median"], 1), row["min"], row["max"])
@@ -124,7 +125,7 @@ def test_engine_format_is_detected_and_mapped():
 
 def test_report_from_engine_results_file(tmp_path):
     res, _, _ = engine_results()
-    (tmp_path / "results.json").write_text(json.dumps(res), encoding="utf-8")
+    (tmp_path / "results.json").write_text(json.dumps(res, sort_keys=True), encoding="utf-8")  # as the engine writes
     out = write_report(tmp_path, tmp_path / "report")
     html = out.html.read_text(encoding="utf-8")
     assert "Overall (n = " not in html  # the all-patients curve is not drawn with the groups

@@ -260,7 +260,9 @@ def _table_one(t1: dict) -> dict | None:
     if not t1 or not t1.get("variables"):
         return None
     first = t1["variables"][0]["rows"][0]["cells"]
-    columns = list(first)
+    # column order of the groups (the engine writes JSON with sorted keys: cells are alphabetical)
+    order = ["Overall", *[str(g) for g in t1.get("groups", [])]]
+    columns = [c for c in order if c in first] + [c for c in first if c not in order]
     group_n = dict(zip([str(g) for g in t1.get("groups", [])], t1.get("group_n", []), strict=False))
     if "Overall" in columns:
         group_n["Overall"] = t1.get("n_total")
