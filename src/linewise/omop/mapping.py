@@ -23,6 +23,7 @@ import ibis
 import pandas as pd
 
 from .. import __version__
+from ..errors import LinewiseError
 from ..lines.vocabulary import DEFAULT, Vocabulary
 from . import concepts as cs
 from .cdm import Cdm
@@ -40,6 +41,7 @@ class MappingReport:
     unmapped_drugs: pd.DataFrame
     empty_sets: tuple[str, ...]
     cdm_version: str | None = None
+    problems: tuple[str, ...] = ()
 
     def count(self, table: str, outcome: str) -> int:
         sel = self.counts[(self.counts["table"] == table) & (self.counts["outcome"] == outcome)]
@@ -52,6 +54,7 @@ class MappingReport:
             out.append(f"{table}: {parts}")
         if self.empty_sets:
             out.append("concept sets with no concept in this instance: " + ", ".join(self.empty_sets))
+        out.extend(self.problems)
         return out
 
 
@@ -67,6 +70,7 @@ class OmopMapping:
     concepts: ibis.Table = field(repr=False)
     drug_map: ibis.Table = field(repr=False)
     _persons: ibis.Table = field(repr=False, default=None)
+    problems: tuple[str, ...] = ()
 
     def report(self, top: int = 20) -> MappingReport:
         """Count records read / mapped / left out per table (a few aggregate queries)."""
@@ -93,13 +97,15 @@ class OmopMapping:
         d = drug.left_join(self.drug_map, drug.drug_concept_id == self.drug_map.concept_id)
         d = d.left_join(cohort.mutate(in_cohort=ibis.literal(True)), d.person_id == cohort.person_id)
         d = d.mutate(kind=ibis.cases(
+            (d.in_cohort.isnull() & d.drug.notnull(), "not mapped: person without breast cancer (a vocabulary drug)"),
             (d.in_cohort.isnull(), "not mapped: person without breast cancer"),
             (d.drug_concept_id == 0, "not mapped: drug_concept_id 0 (no standard concept)"),
             (d.drug.isnull(), "not mapped: not a drug of the vocabulary"),
             else_="mapped"))
         rows += _grouped(d, "drug_exposure", "kind")
+        unusable = {p.split(":", 1)[0] for p in self.problems}
         for name in ("observation", "procedure_occurrence", "death", "observation_period"):
-            if cdm.has(name):
+            if cdm.has(name) and name not in unusable:
                 n = int(cdm.table(name).count().execute())
                 used = {"death": "mapped (death date)", "observation_period": "mapped (last contact)",
                         "procedure_occurrence": "read (breast surgery date)", "observation": "read, not used"}[name]
@@ -117,7 +123,7 @@ class OmopMapping:
         empty = tuple(s.name for s in cs.ALL_SETS if s.name not in used_sets)
         counts = pd.DataFrame(rows, columns=["table", "outcome", "records"])
         counts["records"] = counts["records"].astype("int64")
-        return MappingReport(counts, top_df, empty, cdm.version())
+        return MappingReport(counts, top_df, empty, cdm.version(), self.problems)
 
 
 def _grouped(t: ibis.Table, table: str, col: str) -> list[tuple[str, str, int]]:
@@ -198,18 +204,26 @@ def map_cdm(cdm: Cdm, vocabulary: Vocabulary = DEFAULT) -> OmopMapping:
     person = person.select("person_id", birth_date=birth,
                            sex=ibis.cases((person.gender_concept_id == 8532, "female"), (person.gender_concept_id == 8507, "male"),
                                           else_=ibis.null("string")))
-    death = cdm.table("death", ("person_id", "death_date"))
-    death = death.group_by("person_id").aggregate(death_date=death.death_date.min())
-    op = cdm.table("observation_period", ("person_id", "observation_period_end_date"))
-    op = op.group_by("person_id").aggregate(last_contact_date=op.observation_period_end_date.max())
-    proc = cdm.table("procedure_occurrence", ("person_id", "procedure_concept_id", "procedure_date"))
-    p = proc.join(sets.filter(sets.set_name == "breast_surgery"), proc.procedure_concept_id == sets.concept_id)
-    surgery = p.group_by("person_id").aggregate(surgery_date=p.procedure_date.min())
+    problems: list[str] = []
+    extras = [person, met_first, tests]
+    death = _optional(cdm, "death", ("person_id", "death_date"), problems)
+    if death is not None:
+        extras.append(death.group_by("person_id").aggregate(death_date=death.death_date.min()))
+    op = _optional(cdm, "observation_period", ("person_id", "observation_period_end_date"), problems)
+    if op is not None:
+        extras.append(op.group_by("person_id").aggregate(last_contact_date=op.observation_period_end_date.max()))
+    proc = _optional(cdm, "procedure_occurrence", ("person_id", "procedure_concept_id", "procedure_date"), problems)
+    if proc is not None:
+        p = proc.join(sets.filter(sets.set_name == "breast_surgery"), proc.procedure_concept_id == sets.concept_id)
+        extras.append(p.group_by("person_id").aggregate(surgery_date=p.procedure_date.min()))
 
     pt = persons
-    for extra in (person, met_first, tests, death, op, surgery):
+    for extra in extras:
         pt = pt.left_join(extra, "person_id")
         pt = pt.drop([col for col in pt.columns if col.endswith("_right")])
+    for col, typ in (("death_date", "date"), ("last_contact_date", "date"), ("surgery_date", "date")):
+        if col not in pt.columns:
+            pt = pt.mutate(**{col: ibis.null(typ)})
     de_novo = (pt.metastatic_diagnosis_date.epoch_days() - pt.primary_diagnosis_date.epoch_days()) <= 90
     patients = pt.select(
         patient_id=pt.person_id.cast("string"), birth_date=pt.birth_date, sex=pt.sex,
@@ -230,7 +244,19 @@ def map_cdm(cdm: Cdm, vocabulary: Vocabulary = DEFAULT) -> OmopMapping:
         drug_source_value=ibis.coalesce(d.drug_source_value, d.drug), drug=d.drug,
         start_date=d.drug_exposure_start_date, end_date=d.drug_exposure_end_date,
     )
-    return OmopMapping(cdm, patients, metastatic_sites, ps, drug_exposures, sets, dmap, persons)
+    return OmopMapping(cdm, patients, metastatic_sites, ps, drug_exposures, sets, dmap, persons, tuple(problems))
+
+
+def _optional(cdm: Cdm, name: str, columns: tuple[str, ...], problems: list[str]) -> ibis.Table | None:
+    """A table the mapping can do without: missing or malformed, it is reported and skipped."""
+    if not cdm.has(name):
+        problems.append(f"{name}: not in this instance, not read")
+        return None
+    try:
+        return cdm.table(name, columns)
+    except LinewiseError as exc:
+        problems.append(f"{name}: not read ({exc})")
+        return None
 
 
 #: mapped table -> (model table, its key for ``_source_row``)
@@ -263,7 +289,7 @@ def load_into_store(mapping: OmopMapping, store) -> dict[str, int]:
                 elif col == "_source_row":
                     key = expr.drug_exposure_id if name == "drug_exposures" else ibis.row_number().over(order_by=expr.patient_id) + 1
                     cols[col] = key.cast("int64")
-                elif col.endswith("_precision"):
+                elif col.endswith("_precision") and col.removesuffix("_precision") in expr.columns:
                     base = col.removesuffix("_precision")
                     cols[col] = ibis.ifelse(expr[base].isnull(), ibis.null("string"), "day")
                 elif col == "route":
