@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import warnings as _warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, get_args
 
 import formulaic
@@ -59,7 +60,9 @@ class CoxResult(TidyResult):
     robust_score_test : ChiSquareTest or None
         R's "Robust" score test, when robust.
     concordance : ConcordanceResult
-        Harrell's C with R's standard error.
+        Harrell's C with R's standard error (as R's ``fit$concordance``).  Computed on
+        first access and then kept: it is an O(n log n) count over all pairs that a fit
+        does not need, so code that never reads it does not pay for it.
     n, n_events, n_dropped : int
         Rows used, events, rows dropped for missing values (R's ``na.omit``).
     warnings : tuple of str
@@ -72,7 +75,6 @@ class CoxResult(TidyResult):
     likelihood_ratio_test: ChiSquareTest
     score_test: ChiSquareTest
     robust_score_test: ChiSquareTest | None
-    concordance: ConcordanceResult
     n: int
     n_events: int
     n_dropped: int
@@ -84,6 +86,22 @@ class CoxResult(TidyResult):
     warnings: tuple[str, ...]
     title: str = "Cox proportional hazards model"
     _zph_inputs: tuple = field(default=(), repr=False)
+    _concordance_inputs: tuple = field(default=(), repr=False)
+    _lp_inputs: tuple = field(default=(), repr=False)
+
+    @cached_property
+    def _eta(self) -> np.ndarray:
+        """The linear predictor (original row order), computed when first needed."""
+        eta, x, coef, means = self._lp_inputs
+        return eta if eta is not None else _linear_predictor(x, coef, means)
+
+    @cached_property
+    def concordance(self) -> ConcordanceResult:
+        """Harrell's C of the linear predictor, as ``coxph``'s ``concordance`` component."""
+        t, ev, en, strata, w, cluster = self._concordance_inputs
+        counts, infl = concordance_counts(t, ev, self._eta, entry=en, strata=strata, weights=w)
+        c, c_se, cnt = concordance_from_counts(counts, infl, w, cluster=cluster, reverse=True)
+        return ConcordanceResult(c, c_se, cnt[0], cnt[1], cnt[2], t.size)
 
     def summary(self) -> pd.DataFrame:
         """The coefficient table (one tidy row per term)."""
@@ -91,7 +109,7 @@ class CoxResult(TidyResult):
 
     def proportional_hazards_test(self) -> ProportionalHazardsTest:
         """Score test of proportional hazards per term and GLOBAL (R ``cox.zph``, transform "km")."""
-        rs, x, eta, terms, keep = self._zph_inputs
+        rs, x, terms, keep = self._zph_inputs
         if not keep.any():
             raise StatsInputError("proportional_hazards_test: the model has no estimable coefficient")
         # cox.zph drops aliased (NA) coefficients and renumbers the term columns.
@@ -101,7 +119,7 @@ class CoxResult(TidyResult):
             cols = np.asarray([new_index[c] for c in cols if keep[c]], dtype=int)
             if cols.size:
                 kept_terms.append((name, cols))
-        return cox_zph(rs, x[:, keep], eta, kept_terms)
+        return cox_zph(rs, x[:, keep], self._eta, kept_terms)
 
     def _repr_html_(self) -> str:
         head = (
@@ -139,7 +157,9 @@ def _require_column(data: pd.DataFrame, arg: str, name) -> pd.Series:
 
 def _numeric(arg: str, name: str, s: pd.Series) -> np.ndarray:
     try:
-        values = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
+        # a copy, never a view of the caller's data: the result keeps these arrays for
+        # the parts it computes lazily (concordance, cox.zph)
+        values = np.array(pd.to_numeric(s, errors="raise").to_numpy(dtype=float), copy=True)
     except (TypeError, ValueError):
         bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
         row = _py(s.index[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else "?"
@@ -322,7 +342,7 @@ def cox(
     strata_codes = None
     if strata is not None:
         strata_codes = pd.factorize(df[strata], sort=True)[0].astype(np.int64)
-    cluster_labels = df[cluster].to_numpy() if cluster is not None else None
+    cluster_labels = np.array(df[cluster].to_numpy(), copy=True) if cluster is not None else None
 
     notes: list[str] = []
     has_frac_weights = weights is not None and bool(np.any(w != np.floor(w)))
@@ -342,7 +362,6 @@ def cox(
     fit = newton_raphson(rs, x)
     keep = ~np.isnan(fit.coef)
     coef0 = np.where(keep, fit.coef, 0.0)
-    eta = _linear_predictor(x, coef0, fit.means)
 
     for j in np.flatnonzero(fit.infinite):
         notes.append(f"Loglik converged before variable {j + 1} ({names[j]}); coefficient may be infinite.")
@@ -356,9 +375,11 @@ def cox(
         )
 
     var = fit.var
+    eta = None  # the linear predictor, computed here only when the robust variance needs it
     robust_var = None
     robust_score = None
     if robust:
+        eta = _linear_predictor(x, coef0, fit.means)
         robust_var, rscore = robust_variance(rs, x, eta, fit.var, cluster_labels)
         robust_score = _chi2(rscore, int(keep.sum()))
     used_var = robust_var if robust_var is not None else var
@@ -369,9 +390,6 @@ def cox(
     cl_for_c = None
     if robust:
         cl_for_c = cluster_labels if cluster_labels is not None else np.arange(df.shape[0])
-    counts, infl = concordance_counts(t, ev, eta, entry=en, strata=strata_codes, weights=w)
-    c, c_se, cnt = concordance_from_counts(counts, infl, w, cluster=cl_for_c, reverse=True)
-    conc = ConcordanceResult(c, c_se, cnt[0], cnt[1], cnt[2], df.shape[0])
 
     coefficients = _coef_table(names, fit.coef, var, robust_var)
     for msg in notes:
@@ -384,7 +402,6 @@ def cox(
         likelihood_ratio_test=_chi2(lr, df_model),
         score_test=_chi2(fit.score_test, df_model),
         robust_score_test=robust_score,
-        concordance=conc,
         n=int(df.shape[0]),
         n_events=int(ev.sum()),
         n_dropped=n_dropped,
@@ -395,7 +412,9 @@ def cox(
         var=used_var,
         warnings=tuple(notes),
         title=title,
-        _zph_inputs=(rs, x, eta, terms, keep),
+        _zph_inputs=(rs, x, terms, keep),
+        _concordance_inputs=(t, ev, en, strata_codes, w, cl_for_c),
+        _lp_inputs=(eta, x, coef0, fit.means),
     )
 
 
@@ -414,8 +433,39 @@ def _formula_variables(formula) -> tuple[list[str], list[str]]:
     return lookups, sorted(extra)
 
 
+def _plain_numeric_design(df: pd.DataFrame, covariates: str):
+    """The model matrix of a sum of plain numeric columns, without formulaic; else None.
+
+    For ``a + b + c`` of int / float columns formulaic's matrix is just those columns as
+    float, one term each in formula order; building it directly avoids formulaic's
+    per-column machinery (most of the cost of a 1e6-row fit).  Anything else -- factors,
+    bools, transforms, interactions, ``0 +`` -- returns None and goes through formulaic.
+    """
+    try:
+        terms = list(formulaic.Formula(f"1 + ({covariates})"))
+    except Exception:  # formulaic raises many types for a bad formula
+        return None
+    if not terms or str(terms[0]) != "1" or len(terms) < 2:
+        return None
+    names = []
+    for term in terms[1:]:
+        factors = list(term.factors)
+        if len(factors) != 1 or str(factors[0].eval_method).rsplit(".", 1)[-1].upper() != "LOOKUP":
+            return None
+        name = str(factors[0].expr)
+        dtype = df[name].dtype if name in df.columns and df.columns.is_unique else None
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "iuf" or str(term) != name:
+            return None
+        names.append(name)
+    x = df[names].to_numpy(dtype=float, copy=True)  # a snapshot, as formulaic's matrix
+    return x, names, [(name, np.asarray([j])) for j, name in enumerate(names)]
+
+
 def _design(df: pd.DataFrame, covariates: str):
     """Model matrix with R's treatment contrasts (intercept used for coding, then dropped)."""
+    plain = _plain_numeric_design(df, covariates)
+    if plain is not None:
+        return plain
     try:
         mm = formulaic.model_matrix(f"1 + ({covariates})", df, na_action="raise")
     except Exception as exc:

@@ -10,14 +10,17 @@ right-censored data, ``agreg.fit`` -> C ``agfit4`` for counting-process data):
   per (stratum, time); a group with ``d`` event records and summed event weight ``W`` has
   Efron terms ``r = 0..d-1`` with denominator ``S0 - (r/d) D0`` (Breslow: ``r/d`` := 0),
   each weighted ``W/d`` (Therneau & Grambsch 2000, section 3.3; ``coxfit6.c``).
-* Vectorised.  The rows are sorted once by (stratum, time, events first).  Risk-set sums
-  are one reverse cumulative sum read at each group's first row (minus the same for rows
-  not yet entered, with delayed entry); a group's event rows are contiguous, summed with
-  ``np.add.reduceat``.  Each row is at risk for a contiguous range ``[lo, hi)`` of event
-  groups, so the second-derivative term ``sum_g a_g S2_g`` is the weighted Gram matrix
-  ``X' diag(v) X`` with ``v_i = risk_i * sum_{g in [lo_i, hi_i)} a_g``.  Sums over the
-  Efron terms of a group reduce to scalars times the group's ``S1`` and ``D1``, so no
-  (events x covariates) array is built; there is no Python loop over rows or times.
+* Vectorised.  The rows are sorted once by (stratum, time, events first)
+  (:mod:`.cox_risk`).  Per Newton step the risks are summed per block of rows between
+  consecutive event times (one sparse product for ``risk * x``), and the risk-set sums
+  are reverse cumulative sums over the few block sums, read at each group's first block
+  (minus the same over entry-ordered blocks for rows not yet entered, with delayed
+  entry); a group's event rows form one block.  Each row is at risk for a contiguous
+  range ``[lo, hi)`` of event groups, so the second-derivative term ``sum_g a_g S2_g``
+  is the weighted Gram matrix ``X' diag(v) X`` with ``v_i = risk_i * sum_{g in [lo_i,
+  hi_i)} a_g`` -- one symmetric BLAS update (``dsyrk``) per step.  Sums over the Efron
+  terms of a group reduce to scalars times the group's ``S1`` and ``D1``, so no (events
+  x covariates) array is built; there is no Python loop over rows or times.
 * Iteration.  Same start (beta = 0), Newton steps, step-halving and stopping rule
   (``|1 - loglik_old / loglik_new| <= eps``) as ``coxfit6`` / ``agfit4``, on covariates
   centred and scaled the way R does it, so the returned iterate is R's iterate (Newton's
@@ -27,10 +30,13 @@ right-censored data, ``agreg.fit`` -> C ``agfit4`` for counting-process data):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
+
+from .cox_risk import Blocks, RiskSets, build_risk_sets  # noqa: F401  (re-exported)
 
 #: ``coxph.control()`` defaults.
 EPS = 1e-9
@@ -39,147 +45,34 @@ ITER_MAX = 20
 TOLER_INF = float(np.sqrt(EPS))
 
 
-@dataclass(frozen=True)
-class RiskSets:
-    """Event-group structure of one data set, computed once per fit.
-
-    Every per-observation array is in *sorted order* (stratum, then exit time, events
-    before censorings at equal times); ``order[k]`` is the original row of sorted
-    position ``k``.  Groups are the distinct (stratum, event time) pairs in the same
-    order; sorted observation ``i`` is at risk for groups ``lo[i] <= g < hi[i]``.
-    """
-
-    n: int
-    n_groups: int
-    order: np.ndarray  # (n,) sorted position -> original row
-    lo: np.ndarray  # (n,) first group at risk
-    hi: np.ndarray  # (n,) one past the last group at risk
-    event: np.ndarray  # (n,) bool
-    weights: np.ndarray  # (n,)
-    death_idx: np.ndarray  # (n_d,) sorted positions of the event records
-    death_group: np.ndarray  # (n_d,) group of each event record
-    efron_frac: np.ndarray  # (n_d,) r/d for Efron, 0 for Breslow
-    group_start: np.ndarray  # (G,) first event record of each group (index into death_idx)
-    group_d: np.ndarray  # (G,) number of event records in the group
-    group_w: np.ndarray  # (G,) summed weights of the event records
-    group_time: np.ndarray  # (G,)
-    group_stratum: np.ndarray  # (G,)
-    exit_first: np.ndarray  # (G,) first row with exit >= group time (same stratum); events
-    #                         come first among equal times, so rows exit_first .. + d - 1
-    #                         are the group's events
-    stratum_end: np.ndarray  # (G,) one past the last sorted position of the group's stratum
-    entry_order: np.ndarray | None  # (n,) sorted positions ordered by (stratum, entry)
-    entry_first: np.ndarray | None  # (G,) first entry-ordered position with entry >= time
-    entry_end: np.ndarray | None  # (G,) one past the stratum in entry order
-    obs_time: np.ndarray  # (n,) exit times
-    obs_entry: np.ndarray | None  # (n,) entry times
-    obs_stratum: np.ndarray  # (n,) stratum codes
-    counting: bool
-
-
-def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron") -> RiskSets:
-    """Sort once by (stratum, time); group event times; locate each row's at-risk groups."""
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=bool)
-    weights = np.asarray(weights, dtype=float)
-    n = time.shape[0]
-    strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
-    order = np.lexsort((~event, time, strata))
-    time, event, weights, strata = time[order], event[order], weights[order], strata[order]
-    if entry is not None:
-        entry = np.asarray(entry, dtype=float)[order]
-
-    # Integer keys (stratum, rank of time) so that comparisons are exact and strata never mix.
-    pooled = time if entry is None else np.concatenate([time, entry])
-    uniq = np.unique(pooled)
-    k = np.int64(uniq.size + 1)
-    stop_key = strata * k + 1 + np.searchsorted(uniq, time)
-
-    death_idx = np.flatnonzero(event)
-    dkey = stop_key[death_idx]
-    new_group = np.concatenate(([True], dkey[1:] != dkey[:-1])) if dkey.size else np.zeros(0, bool)
-    starts = np.flatnonzero(new_group)
-    death_group = np.cumsum(new_group) - 1
-    gkey = dkey[starts]
-    gstrat = strata[death_idx[starts]]
-    group_d = np.diff(np.append(starts, dkey.size))
-    group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
-    rank_in_group = np.arange(dkey.size) - starts[death_group]
-    if ties == "efron":
-        efron_frac = rank_in_group / group_d[death_group]
-    else:
-        efron_frac = np.zeros(dkey.size)
-
-    hi = np.searchsorted(gkey, stop_key, side="right")
-    exit_first = np.searchsorted(stop_key, gkey, side="left")
-    stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
-    entry_order = entry_first = entry_end = None
-    if entry is None:
-        lo = np.searchsorted(gkey, strata * k, side="left")
-    else:
-        entry_key = strata * k + 1 + np.searchsorted(uniq, entry)
-        # at risk needs entry < t: groups with t <= entry are excluded.
-        lo = np.searchsorted(gkey, entry_key, side="right")
-        entry_order = np.argsort(entry_key, kind="stable")
-        sorted_entry_key = entry_key[entry_order]
-        entry_first = np.searchsorted(sorted_entry_key, gkey, side="left")
-        entry_end = np.searchsorted(sorted_entry_key, (gstrat + 1) * k, side="left")
-    lo = np.minimum(lo, hi)
-    return RiskSets(
-        n=n,
-        n_groups=int(starts.size),
-        order=order,
-        lo=lo,
-        hi=hi,
-        event=event,
-        weights=weights,
-        death_idx=death_idx,
-        death_group=death_group,
-        efron_frac=efron_frac,
-        group_start=starts,
-        group_d=group_d,
-        group_w=group_w,
-        group_time=time[death_idx[starts]],
-        group_stratum=gstrat,
-        exit_first=exit_first,
-        stratum_end=stratum_end,
-        entry_order=entry_order,
-        entry_first=entry_first,
-        entry_end=entry_end,
-        obs_time=time,
-        obs_entry=entry,
-        obs_stratum=strata,
-        counting=entry is not None,
-    )
-
-
-def _reverse_cumsum(values: np.ndarray) -> np.ndarray:
-    """``out[i] = values[i:].sum(axis=0)``, with a trailing zero row (length n + 1)."""
-    # column-major 2-D input keeps each column's running sum contiguous (~2x faster)
-    order = "F" if values.ndim == 2 and values.flags.f_contiguous else "C"
-    out = np.zeros((values.shape[0] + 1,) + values.shape[1:], order=order)
+def _suffix_sums(values: np.ndarray) -> np.ndarray:
+    """``out[b] = values[b:].sum(axis=0)``, with a trailing zero row (length B + 1)."""
+    out = np.zeros((values.shape[0] + 1,) + values.shape[1:])
     np.cumsum(values[::-1], axis=0, out=out[-2::-1])
     return out
 
 
-def _range_sums(rs: RiskSets, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: sum of ``values`` over the rows at risk, and over the group's events.
+def _risk_set_sums(rs: RiskSets, risk: np.ndarray, x: np.ndarray):
+    """Per group: ``S0, S1`` over the rows at risk and ``D0, D1`` over the group's events.
 
-    One reverse cumulative sum over the sorted rows, read at each group's first row --
-    the order in which R's C code accumulates (from the largest time downwards).  With
-    delayed entry the rows that have not yet entered (entry >= t) are subtracted the
-    same way, from the entry-ordered reverse cumulative sum (as ``agfit4`` does).  A
-    group's events are its first ``d`` rows, so their sum is a difference of the same
-    cumulative sum (absolute rounding ~ eps * risk-set sum, as for the risk set itself).
+    The rows are summed per block (runs of sorted rows between consecutive group
+    boundaries), then the few block sums are accumulated from the largest time downwards
+    -- the order in which R's C code accumulates risk sets.  A group's events are one
+    block.  With delayed entry the rows not yet entered (entry >= t) are subtracted the
+    same way, from blocks of the entry-ordered rows (as ``agfit4`` does).
     """
-    rc = _reverse_cumsum(values)
-    top = rc[rs.exit_first]
-    at_risk = top - rc[rs.stratum_end]
-    events = top - rc[rs.exit_first + rs.group_d]
+    b0, b1 = rs.exit_blocks.sums(risk, x)
+    r0, r1 = _suffix_sums(b0), _suffix_sums(b1)
+    s0, s1 = r0[rs.blk_first], r1[rs.blk_first]
+    if rs.blk_end is not None:
+        s0 -= r0[rs.blk_end]
+        s1 -= r1[rs.blk_end]
     if rs.counting:
-        rce = _reverse_cumsum(values[rs.entry_order])
-        at_risk -= rce[rs.entry_first] - rce[rs.entry_end]
-    return at_risk, events
+        e0, e1 = rs.entry_blocks.sums(risk, x)
+        q0, q1 = _suffix_sums(e0), _suffix_sums(e1)
+        s0 -= q0[rs.eblk_first] - q0[rs.eblk_end]
+        s1 -= q1[rs.eblk_first] - q1[rs.eblk_end]
+    return s0, s1, b0[rs.blk_first], b1[rs.blk_first]
 
 
 def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
@@ -187,6 +80,48 @@ def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
     shape = (1,) + per_group.shape[1:]
     c = np.concatenate([np.zeros(shape), np.cumsum(per_group, axis=0)])
     return c[rs.hi] - c[rs.lo]
+
+
+def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``v_i = risk_i * (sum of a_g over the groups at risk - [i is an event of g] b_g)``.
+
+    An event row's last group at risk is its own (``hi - 1``), so both cases read one
+    table of prefix sums, indexed by ``2 hi + event`` (no scatter over the event rows).
+    """
+    c = np.zeros(a.size + 1)
+    np.cumsum(a, out=c[1:])
+    table = np.empty(2 * c.size)
+    table[0::2] = c
+    table[1::2] = c
+    table[3::2] -= b
+    top = table[rs.hi_event]
+    if not rs.lo_zero:
+        top -= c[rs.lo]
+    top *= risk
+    return top
+
+
+#: rows per chunk of the weighted Gram matrix: ~1 MB of covariates, cache-resident
+_CHUNK_BYTES = 1 << 20
+
+
+def _weighted_gram(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``x' diag(v) x``: symmetric rank-k updates with ``sqrt(v) x`` when ``v >= 0``.
+
+    ``dsyrk`` does half the flops of a general product; running it over row chunks of
+    ``sqrt(v) x`` built in one small buffer avoids an (n x p) temporary per Newton step.
+    """
+    n, p = x.shape
+    if not (n and v.min() >= 0):
+        return x.T @ (x * v[:, None])
+    sv = np.sqrt(v)
+    rows = max(256, _CHUNK_BYTES // (8 * max(p, 1)))
+    buf = np.empty((min(rows, n), p))
+    g = np.zeros((p, p), order="F")
+    for start in range(0, n, rows):
+        y = np.multiply(x[start : start + rows], sv[start : start + rows, None], out=buf[: min(rows, n - start)])
+        g = scipy.linalg.blas.dsyrk(1.0, y.T, beta=1.0, c=g, trans=0, overwrite_c=1)
+    return np.triu(g) + np.triu(g, 1).T
 
 
 @dataclass(frozen=True)
@@ -219,14 +154,13 @@ def derivatives(
     x: np.ndarray,
     eta: np.ndarray,
     group_weight: np.ndarray | None = None,
-    x_death: np.ndarray | None = None,
-    work: dict | None = None,
+    event_x: np.ndarray | None = None,
 ) -> Derivatives:
     """Loglik, score and information of the Cox partial likelihood at linear predictor ``eta``.
 
-    ``x`` and ``eta`` are in the sorted order of ``rs`` (``x[rs.order]``); ``x_death``
-    optionally caches ``x[rs.death_idx]`` and ``work`` a scratch n x p buffer across
-    Newton iterations.
+    ``x`` and ``eta`` are in the sorted order of ``rs`` (``x[rs.order]``); ``event_x``
+    optionally caches ``w[di] @ x[di]``, the weighted covariate sum over the event
+    records (constant across Newton iterations; ignored with ``group_weight``).
 
     ``group_weight`` (one value per event group) multiplies each event time's contribution
     to the score and information (used for the ``cox.zph`` score test, where the time
@@ -234,28 +168,26 @@ def derivatives(
     """
     w = rs.weights
     shift = float(np.max(eta)) if eta.size else 0.0
-    risk = w * np.exp(eta - shift)
+    risk = np.exp(eta - shift)
+    if not rs.unit_weights:
+        risk *= w
     di = rs.death_idx
     dg = rs.death_group
     f = rs.efron_frac
     gs = rs.group_start
-    xd = x[di] if x_death is None else x_death
 
-    buf = np.empty_like(x) if work is None else work.setdefault("nxp", np.empty_like(x))
-    rx = np.multiply(x, risk[:, None], out=buf)
-    s0, d0 = _range_sums(rs, risk)
-    s1, d1 = _range_sums(rs, rx)
+    s0, s1, d0, d1 = _risk_set_sums(rs, risk, x)
 
     # one entry per event record = per Efron term (scalars only)
     den = s0[dg] - f * d0[dg]
-    wt = (rs.group_w / rs.group_d)[dg]
+    wt = rs.term_weight
+    wd = w[di]
     with np.errstate(divide="ignore", invalid="ignore"):
-        loglik = float(np.sum(w[di] * (eta[di] - shift)) - np.sum(wt * np.log(den)))
-        hz = wt / den
+        loglik = float(wd @ (eta[di] - shift) - wt @ np.log(den))
         inv = 1.0 / den
+    hz = wt * inv
     q0 = np.add.reduceat(inv, gs) / rs.group_d
     q1 = np.add.reduceat(inv * f, gs) / rs.group_d
-    wd = w[di]
     if group_weight is not None:
         gw = np.asarray(group_weight, dtype=float)
         hz = hz * gw[dg]
@@ -263,19 +195,22 @@ def derivatives(
     hzf = hz * f
     a = np.add.reduceat(hz, gs)
     b = np.add.reduceat(hzf, gs)
-    c0 = np.add.reduceat(hz * inv, gs)
-    c1 = np.add.reduceat(hzf * inv, gs)
-    c2 = np.add.reduceat(hzf * f * inv, gs)
+    hz *= inv
+    hzf *= inv
+    c0 = np.add.reduceat(hz, gs)
+    c1 = np.add.reduceat(hzf, gs)
+    c2 = np.add.reduceat(hzf * f, gs)
 
     # score: sum_r (W/d) m_r = S1 a - D1 b
-    u = wd @ xd - (a @ s1 - b @ d1)
+    if event_x is None or group_weight is not None:
+        event_x = wd @ x[di]
+    u = event_x - (a @ s1 - b @ d1)
     # information: sum_g [a S2 - b D2] as one weighted Gram matrix, minus
     # sum_r (W/d) m_r m_r' = S1'c0 S1 - S1'c1 D1 - D1'c1 S1 + D1'c2 D1
-    v = risk * _group_cumsum_at(rs, a)
-    v[di] -= risk[di] * b[dg]
+    v = _gram_weights(rs, risk, a, b)
     cross = s1.T @ (d1 * c1[:, None])
     mm = s1.T @ (s1 * c0[:, None]) - cross - cross.T + d1.T @ (d1 * c2[:, None])
-    imat = x.T @ np.multiply(x, v[:, None], out=buf) - mm
+    imat = _weighted_gram(x, v) - mm
     imat = (imat + imat.T) / 2
     return Derivatives(loglik, u, imat, shift, s1, d1, a, b, c0, c1, c2, q0, q1)
 
@@ -353,17 +288,20 @@ class FitOutput:
     converged: bool
     singular: np.ndarray
     infinite: np.ndarray  # "Loglik converged before variable j" flags
-    linear_predictor: np.ndarray
     means: np.ndarray
 
 
 def _center_scale(x, rs: RiskSets, nocenter):
-    """R's centring and scaling (``coxfit6.c`` / ``agfit4.c``) of the sorted ``x``.
+    """R's centring and scaling (``coxfit6.c`` / ``agfit4.c``) of the covariates.
 
-    Returns (xs, means, scale).  Columns with values in {-1, 0, 1} only are left alone
-    (``coxph(nocenter = c(-1, 0, 1))``).
+    Returns (xc, center, scale): ``xc = x[rs.order] - center`` in C order; the Newton
+    iteration applies ``scale`` through beta, the score and the information (p-sized),
+    which is the same as working on ``xc * scale``.  Columns with values in {-1, 0, 1}
+    only are left alone (``coxph(nocenter = c(-1, 0, 1))``).
     """
     w = rs.weights
+    xc = np.take(np.asarray(x, dtype=float), rs.order, axis=0)
+    n, p = xc.shape
     if rs.counting:
         # agfit4 uses only observations at risk for some event (agreg.fit's 'ignore'),
         # and (as released) centres each column at the first of them in its sort order:
@@ -372,17 +310,37 @@ def _center_scale(x, rs: RiskSets, nocenter):
         first = np.flatnonzero(used)[
             np.lexsort((rs.order[used], -rs.obs_time[used], rs.obs_stratum[used]))[0]
         ]
-        center = x[first].astype(float)
-        xu, wu = x[used], w[used]
+        center = xc[first].copy()
+        w_dev = np.where(used, w, 0.0)
     else:
-        center = (w @ x) / np.sum(w)
-        xu, wu = x, w
+        center = (w @ xc) / np.sum(w)
+        w_dev = w
     center = np.where(nocenter, 0.0, center)
-    dev = wu @ np.abs(xu - center)
+    xc -= center
+    # sum of w |x - center| in cache-sized chunks (no (n x p) temporary)
+    dev = np.zeros(p)
+    rows = max(256, _CHUNK_BYTES // (8 * max(p, 1)))
+    buf = np.empty((min(rows, n), p))
+    for start in range(0, n, rows):
+        part = xc[start : start + rows]
+        dev += w_dev[start : start + rows] @ np.abs(part, out=buf[: part.shape[0]])
     with np.errstate(divide="ignore"):
-        scale = np.where(nocenter | (dev <= 0), 1.0, np.sum(wu) / dev)
-    xs = (x - center) * scale
-    return xs, center, scale
+        scale = np.where(nocenter | (dev <= 0), 1.0, np.sum(w_dev) / dev)
+    return xc, center, scale
+
+
+def _nocenter(x: np.ndarray) -> np.ndarray:
+    """Columns whose values are all in {-1, 0, 1} (R's default ``nocenter``)."""
+    out = np.zeros(x.shape[1], dtype=bool)
+    for j in range(x.shape[1]):
+        # a cheap look at the first rows rules out most columns before the full scan
+        for part in (x[:64, j], x[:, j]):
+            a = np.abs(part)
+            if not ((a == 0) | (a == 1)).all():
+                break
+        else:
+            out[j] = True
+    return out
 
 
 def newton_raphson(
@@ -396,14 +354,15 @@ def newton_raphson(
 ) -> FitOutput:
     """Maximise the partial likelihood from beta = 0 exactly as ``coxfit6`` / ``agfit4``."""
     n, p = x.shape
-    nocenter = ((x == 0) | (x == 1) | (x == -1)).all(axis=0)
-    xs, means, scale = _center_scale(x[rs.order], rs, nocenter)
-    xs = np.asfortranarray(xs)  # column-major: faster cumulative sums over rows
-    xs_death = xs[rs.death_idx]
-    work: dict = {}
+    nocenter = _nocenter(x)
+    xc, means, scale = _center_scale(x, rs, nocenter)
+    event_x = rs.weights[rs.death_idx] @ xc[rs.death_idx]
+    outer = np.outer(scale, scale)
 
     def at(beta):
-        return derivatives(rs, xs, xs @ beta, x_death=xs_death, work=work)
+        # derivatives with respect to the scaled coefficients (R's working scale)
+        d = derivatives(rs, xc, xc @ (beta * scale), event_x=event_x)
+        return replace(d, u=d.u * scale, imat=d.imat * outer)
 
     beta = np.zeros(p)
     d = at(beta)
@@ -427,7 +386,7 @@ def newton_raphson(
 
     var_s = chol_inverse(final.imat, sing)
     coef = beta * scale
-    var = var_s * np.outer(scale, scale)
+    var = var_s * outer
     u = final.u / scale
     # R (coxph.fit / agreg.fit): flag coefficients whose one-step change u' V is not
     # negligible although the loglik converged -> "coefficient may be infinite".
@@ -442,8 +401,8 @@ def newton_raphson(
     coef_out = coef.copy()
     if iter_max > 0:
         coef_out[sing] = np.nan
+    # the centring constants of the linear predictor (R's fit$means)
     lp_means = np.where(nocenter, 0.0, x.mean(axis=0) if rs.counting else means)
-    lp = x @ coef - float(np.sum(coef * lp_means))
     return FitOutput(
         coef=coef_out,
         var=var,
@@ -455,7 +414,6 @@ def newton_raphson(
         converged=converged,
         singular=sing,
         infinite=infinite,
-        linear_predictor=lp,
         means=lp_means,
     )
 
