@@ -36,7 +36,8 @@ def engine_results(n: int = 160, seed: int = 4) -> dict:
     return {
         "schema": "linewise.results/1",
         "study": {"name": "engine_like", "title": "Engine-shaped results", "description": "test"},
-        "provenance": {"spec_hash": "ab" * 32, "data_hash": "cd" * 32, "linewise_version": "0.1.0", "seed": 0},
+        "provenance": {"spec_hash": "ab" * 32, "data_hash": "cd" * 32, "linewise_version": "0.1.0", "seed": 0,
+                       "software": {"python": "3.11.7", "linewise": "0.1.0", "numpy": "2.4.0", "duckdb": None}},
         "attrition": [
             {"step": "registry", "label": "Patients in the registry", "kind": "start", "n": n + 60, "excluded": 0, "unknown": 0},
             {"step": "index", "label": "Metastatic line with T-DM1", "kind": "index", "n": n + 10, "excluded": 50, "unknown": 0},
@@ -88,6 +89,11 @@ def engine_results(n: int = 160, seed: int = 4) -> dict:
                       "variables": [{"variable": v, "label": v, "type": tests.loc[v, "type"], "test": tests.loc[v, "test"],
                                      "p": float(tests.loc[v, "pvalue"]), "rows": rows(v)} for v in ("age", "ecog")]},
         "bias": [], "headline": [], "covariates": [{"name": "age", "missing": 3}],
+        "methods": {"analyses": {"alpha": 0.05, "conf_level": 0.95, "km_conf_type": "log", "cox_ties": "efron",
+                                 "multivariable_selection": ["prespecified"], "selection_alpha": None,
+                                 "multivariable_covariates": {"pfs_cox": ["visceral"]},
+                                 "subgroup_interaction_test": "likelihood-ratio test of exposure x subgroup",
+                                 "table_one_categorical_test": "chi-square"}},
         "warnings": [{"kind": "small_group", "analysis": "pfs_km", "message": "group X is small"}],
     }, df, t1
 
@@ -130,6 +136,9 @@ def test_report_from_engine_results_file(tmp_path):
     html = out.html.read_text(encoding="utf-8")
     assert "Overall (n = " not in html  # the all-patients curve is not drawn with the groups
     assert "group X is small" in html
+    methods = html[html.index('id="methods"'):]
+    assert "Greenwood&#x27;s variance with a log transformation" in methods  # the engine's km_conf_type
+    assert "Python 3.11.7" in methods and "numpy 2.4.0" in methods and "duckdb None" not in methods
     assert "Pre-treatment: Tmab/Pmab vs Tmab" in html
     released = json.loads(out.json.read_text(encoding="utf-8"))
     assert released["schema"] == "linewise.report/1" and released["source_schema"] == "linewise.results/1"

@@ -328,6 +328,29 @@ def _bias(items: list[dict], survival: list[dict]) -> list[dict]:
     return out
 
 
+def _first(value):
+    return value[0] if isinstance(value, list) and value else (None if isinstance(value, list) else value)
+
+
+def _method_settings(res: dict, cox_raw: list[dict]) -> dict:
+    """The settings the methods text states, from the engine's ``methods`` block when present."""
+    given = (res.get("methods") or {}).get("analyses") or {}
+    out = {"alpha": given.get("alpha", 0.05)}
+    for key in ("conf_level", "km_conf_type", "cox_ties", "table_one_categorical_test"):
+        if given.get(key) is not None:
+            out[key] = given[key]
+    selection = given.get("multivariable_selection")
+    selection = selection if isinstance(selection, list) else [selection] if selection else []
+    multi = [m for m in cox_raw if m.get("model") == "multivariable"]
+    if "univariable" in selection or any(m.get("selection") == "univariable" for m in multi):
+        alpha = _first(given.get("selection_alpha")) or next((m.get("alpha") for m in multi if m.get("alpha")), None)
+        out.update(multivariable_selection="univariable", selection_alpha=alpha)
+    test = given.get("subgroup_interaction_test")
+    if test:
+        out["subgroup_interaction_test"] = "likelihood ratio" if "likelihood" in str(test) else str(test)
+    return out
+
+
 def from_study_results(res: dict) -> dict:
     """The engine's results in the report's sub-schema (see ``schema.md``).
 
@@ -350,10 +373,7 @@ def from_study_results(res: dict) -> dict:
                               "definition": lv.get("label") if lv.get("label") != lv["name"] else None}
                              for lv in groups.get("levels") or []]}
     fu = res.get("follow_up") or {}
-    methods = {"analyses": {"alpha": 0.05}}
-    sel = [m for m in cox_raw if m.get("model") == "multivariable"]
-    if sel and sel[0].get("selection") == "univariable":
-        methods["analyses"].update(multivariable_selection="univariable", selection_alpha=sel[0].get("alpha"))
+    methods = {"analyses": _method_settings(res, cox_raw)}
     warnings = [{"kind": w.get("kind"), "analysis": w.get("analysis"), "message": w.get("message")}
                 for w in res.get("warnings") or [] if isinstance(w, dict)]
     index = next((s for s in res.get("attrition") or [] if s.get("kind") == "index"), None)

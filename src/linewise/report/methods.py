@@ -186,7 +186,7 @@ def _software(r: dict) -> str:
     soft = dict(prov.get("software") or {})
     version = prov.get("linewise_version") or soft.pop("linewise", None)
     soft.pop("linewise", None)
-    others = ", ".join(f"{k} {v}" for k, v in sorted(soft.items()))
+    others = ", ".join(f"{'Python' if k == 'python' else k} {v}" for k, v in sorted(soft.items()) if v)
     text = f"Analyses were run with linewise {version}" if version else "Analyses were run with linewise"
     text += f" ({others})" if others else ""
     text += (", whose Kaplan-Meier, log-rank and Cox estimates reproduce R survival 3.5 to a relative "
