@@ -3,6 +3,8 @@ cover every eligible record once; row order and a common date shift change nothi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +23,7 @@ patient = st.fixed_dictionaries({
     "met": st.one_of(st.none(), st.integers(-50, 300)),
     "surgery": st.one_of(st.none(), st.integers(-200, 100)),
     "death": st.one_of(st.none(), st.integers(600, 1000)),
+    "pd": st.lists(st.integers(0, 700), max_size=3),
 })
 cohort = st.lists(patient, min_size=1, max_size=4)
 rules_st = st.sampled_from([LineRules(), LineRules(add_on_exemptions=()), LineRules(regimen_window_days=14, discontinuation_gap_days=60),
@@ -29,13 +32,15 @@ SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[Healt
 
 
 def _inputs(pats, shift=0):
-    recs, info = [], {}
+    recs, info, prog = [], {}, []
     for i, p in enumerate(pats):
         pid = f"P{i}"
         for drug, s, dur in p["records"]:
             recs.append((pid, drug, s + shift, None if dur is None else s + dur + shift))
         info[pid] = {k: (None if p[k] is None else p[k] + shift) for k in ("met", "surgery", "death")}
-    return frames(recs, info)
+        prog += [{"patient_id": pid, "date": BASE + dt.timedelta(days=d + shift)} for d in p["pd"]]
+    ex, pt = frames(recs, info)
+    return ex, pt, pd.DataFrame(prog, columns=["patient_id", "date"])
 
 
 def _norm(df: pd.DataFrame) -> pd.DataFrame:
@@ -47,8 +52,8 @@ def _norm(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["patient_id", "line_seq"]).reset_index(drop=True)
 
 
-def _sql(con, ex, pt, rules):
-    run = derive_lines(con, rules, exposures=ex, patients=pt)
+def _sql(con, ex, pt, rules, prog):
+    run = derive_lines(con, rules, exposures=ex, patients=pt, progressions=prog)
     try:
         return run.lines(), run.counts, len(run.assigned())
     finally:
@@ -58,9 +63,9 @@ def _sql(con, ex, pt, rules):
 @SETTINGS
 @given(pats=cohort, rules=rules_st)
 def test_sql_equals_oracle_and_lines_partition_the_records(con, pats, rules):
-    ex, pt = _inputs(pats)
-    lines, counts, n_assigned = _sql(con, ex, pt, rules)
-    expected = derive_lines_pandas(ex, pt, rules)
+    ex, pt, prog = _inputs(pats)
+    lines, counts, n_assigned = _sql(con, ex, pt, rules, prog)
+    expected = derive_lines_pandas(ex, pt, rules, progressions=prog)
     pd.testing.assert_frame_equal(_norm(lines), _norm(expected), check_dtype=False)
     # every eligible record (after merging same-day duplicates) is in exactly one line
     assert lines["n_exposures"].sum() == counts["exposures_used"]
@@ -74,12 +79,12 @@ def test_sql_equals_oracle_and_lines_partition_the_records(con, pats, rules):
 @SETTINGS
 @given(pats=cohort, shift=st.integers(-3000, 3000), seed=st.integers(0, 2**16))
 def test_row_order_and_date_shift_change_nothing(con, pats, shift, seed):
-    ex, pt = _inputs(pats)
-    base = _norm(_sql(con, ex, pt, LineRules())[0])
-    shuffled = _norm(_sql(con, ex.sample(frac=1, random_state=seed), pt.sample(frac=1, random_state=seed), LineRules())[0])
+    ex, pt, prog = _inputs(pats)
+    base = _norm(_sql(con, ex, pt, LineRules(), prog)[0])
+    shuffled = _norm(_sql(con, ex.sample(frac=1, random_state=seed), pt.sample(frac=1, random_state=seed), LineRules(), prog)[0])
     pd.testing.assert_frame_equal(base, shuffled)
-    ex2, pt2 = _inputs(pats, shift)
-    moved = _norm(_sql(con, ex2, pt2, LineRules())[0])
+    ex2, pt2, prog2 = _inputs(pats, shift)
+    moved = _norm(_sql(con, ex2, pt2, LineRules(), prog2)[0])
     delta = pd.Timedelta(days=shift)
     base["start_date"] += delta
     base["end_date"] += delta

@@ -170,18 +170,28 @@ def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, keys: ibis.Ta
     return e.join(drugs.select("drug_id", "sub_fam", "maint", *flags), "drug_id")
 
 
+def progression_days(progressions: ibis.Table, keys: ibis.Table) -> ibis.Table:
+    """Recorded progressions as ``pid, p`` (days since 1970-01-01)."""
+    p = progressions.filter(progressions.date.notnull()).join(keys, "patient_id")
+    return p.select("pid", p=p.date.epoch_days().cast("int32")).distinct()
+
+
 def first_starts(prepared: ibis.Table) -> ibis.Table:
     """Line 1 of every island starts at the island's first exposure."""
     return prepared.group_by("kid").agg(L=prepared.s.min())
 
 
 # --- step 2: one line number for all open islands -----------------------------------------------
-def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules) -> ibis.Table:
+def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules,
+                progressions: ibis.Table | None = None) -> ibis.Table:
     """Start of the line after ``current`` (``kid, L``) in every island that has one.
 
     The regimen is every drug started in ``[L, L + window]``. A later record continues the
     line when its drug is in the regimen, its family is a substitution family of a regimen
-    drug, or an add-on exemption applies; the first record that does none starts the next line.
+    drug, or an add-on exemption applies (to it, or to an earlier record of the same drug in
+    this line: an accepted add-on stays in the line); the first record that does none starts
+    the next line. With ``progressions`` (``pid, p``: days of recorded progression) and
+    ``rules.progression_ends_add_on``, no exemption applies after a progression in the line.
     Exemptions need windowed look-arounds; they are computed only in the islands where an
     add-on comes before the first plain new drug (few), not in all of them.
     """
@@ -198,12 +208,24 @@ def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules) -> 
     after = after.mutate(is_addon=is_addon)
     plain = after.filter(~after.is_addon).group_by("kid").agg(first_plain=after.s.min())
     cand = after.filter(after.is_addon).left_join(plain, "kid")
-    cand = cand.filter(cand.first_plain.isnull() | (cand.s < cand.first_plain)).select("kid", "s", "drug_id")
+    cand = cand.filter(cand.first_plain.isnull() | (cand.s < cand.first_plain)).select("kid", "pid", "L", "s", "drug_id")
     xe = x.semi_join(cand.select("kid").distinct(), "kid")
     xe = xe.left_join(regimen.mutate(in_reg=ibis.literal(True)), ["kid", "drug_id"])
     xe = xe.select(*[c for c in xe.columns if not c.endswith("_right")]).mutate(in_reg=ibis.coalesce(ibis._.in_reg, False))
     xe = xe.mutate(exempt=_exempt(xe, rules, w)).select("kid", "s", "drug_id", "exempt")
-    blocked = cand.join(xe, ["kid", "s", "drug_id"]).filter(lambda t: ~t.exempt).group_by("kid").agg(first_addon=ibis._.s.min())
+    c = cand.join(xe, ["kid", "s", "drug_id"])
+    c = c.select(*[n for n in c.columns if not n.endswith("_right")])
+    if progressions is not None and rules.progression_ends_add_on:
+        hit = c.join(progressions, [c.pid == progressions.pid, progressions.p > c.L, progressions.p <= c.s])
+        hit = hit.select("kid", "s", "drug_id").distinct().mutate(progressed=ibis.literal(True))
+        c = c.left_join(hit, ["kid", "s", "drug_id"])
+        c = c.select(*[n for n in c.columns if not n.endswith("_right")])
+        c = c.mutate(exempt=c.exempt & ~ibis.coalesce(c.progressed, False))
+    # once exempt, a drug has joined the line: its later records continue it
+    joined = c.filter(c.exempt).group_by(["kid", "drug_id"]).agg(joined_from=ibis._.s.min())
+    c = c.left_join(joined, ["kid", "drug_id"])
+    blocked = c.filter(~c.exempt & (c.joined_from.isnull() | (c.s < c.joined_from)))
+    blocked = blocked.group_by("kid").agg(first_addon=blocked.s.min())
     both = plain.outer_join(blocked, "kid")
     both = both.select(kid=ibis.coalesce(both.kid, both.kid_right),
                        L=ibis.least(ibis.coalesce(both.first_plain, both.first_addon), ibis.coalesce(both.first_addon, both.first_plain)))
@@ -316,6 +338,7 @@ def derive_lines(
     *,
     exposures=None,
     patients=None,
+    progressions=None,
     patient_ids: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     max_iterations: int = 200,
@@ -331,6 +354,9 @@ def derive_lines(
     exposures, patients
         Override the store's ``drug_exposures`` / ``patients`` (an Ibis table, a pandas or Arrow
         table); missing columns are read as empty.
+    progressions
+        Dates of recorded progression (``patient_id, date``); from a store, its RECIST ``PD``
+        assessments (``response_assessments``). Used by ``rules.progression_ends_add_on``.
     progress
         Called with a short text before each step (the CLI shows it).
     """
@@ -368,13 +394,20 @@ def derive_lines(
     with _step(progress, "preparing exposures"):
         keys = materialize(tmp("keys"), patient_keys(ex))
         prepared = materialize(tmp("prepared"), prepare_exposures(ex, pt, keys, drugs, rules))
+    prog = None
+    if progressions is None and store_tables and rules.progression_ends_add_on:
+        ra = source.table("response_assessments")
+        progressions = ra.filter(ra.response == "PD").select("patient_id", date="assessment_date")
+    if progressions is not None and rules.progression_ends_add_on:
+        pr = _as_table(con, progressions, tmp("in_progressions"), {"patient_id": dt.string, "date": dt.date}, scratch)
+        prog = materialize(tmp("progressions"), progression_days(pr, keys))
     starts_name = tmp("starts")
     current = materialize(tmp("current_1"), first_starts(prepared))
     _sql.create_as(con, starts_name, current.mutate(k=ibis.literal(1, "int32")))
     k = 1
     while True:
         with _step(progress, f"line {k + 1}: finding next starts"):
-            nxt = materialize(tmp(f"current_{k + 1}"), next_starts(prepared, current, rules))
+            nxt = materialize(tmp(f"current_{k + 1}"), next_starts(prepared, current, rules, prog))
         n_open = int(nxt.count().execute())
         if n_open == 0:
             break

@@ -36,8 +36,11 @@ def _date(day: float):
 
 
 def derive_lines_pandas(exposures: pd.DataFrame, patients: pd.DataFrame, rules: LineRules | None = None,
-                        vocabulary: Vocabulary = DEFAULT) -> pd.DataFrame:
-    """Derived lines (columns :data:`COLUMNS`), one row per line, by a per-patient loop."""
+                        vocabulary: Vocabulary = DEFAULT, progressions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Derived lines (columns :data:`COLUMNS`), one row per line, by a per-patient loop.
+
+    ``progressions``: ``patient_id, date`` of recorded progressions (RECIST PD).
+    """
     rules = rules or LineRules()
     info = {d.name: d for d in vocabulary.drugs if d.drug_class not in rules.ignored_classes}
     ex = exposures[exposures["drug"].isin(list(info)) & exposures["start_date"].notna()].copy()
@@ -47,8 +50,12 @@ def derive_lines_pandas(exposures: pd.DataFrame, patients: pd.DataFrame, rules: 
     pt = patients.set_index("patient_id")
     dates = {c: _days(pt[c]) if c in pt else pd.Series(np.nan, index=pt.index)
              for c in ("metastatic_diagnosis_date", "surgery_date", "death_date", "last_contact_date")}
+    prog: dict = {}
+    if progressions is not None and rules.progression_ends_add_on and len(progressions):
+        pr = progressions.assign(p=_days(progressions["date"]).to_numpy()).dropna(subset=["p"])
+        prog = {pid: sorted(g["p"]) for pid, g in pr.groupby("patient_id")}
     out = [
-        _patient(pid, grp, {c: v.get(pid, np.nan) for c, v in dates.items()}, rules, info)
+        _patient(pid, grp, {c: v.get(pid, np.nan) for c, v in dates.items()}, rules, info, prog.get(pid, []))
         for pid, grp in ex.groupby("patient_id", sort=True)
     ]
     rows = [r for lines in out for r in lines]
@@ -61,7 +68,7 @@ def _phase(s: float, met: float, rules: LineRules) -> str:
     return Phase.METASTATIC.value if s >= met - rules.metastatic_tolerance_days else Phase.EARLY.value
 
 
-def _patient(pid, grp: pd.DataFrame, d: dict, rules: LineRules, info: dict) -> list[list]:
+def _patient(pid, grp: pd.DataFrame, d: dict, rules: LineRules, info: dict, prog: list) -> list[list]:
     met = d["metastatic_diagnosis_date"]
     recs = {}
     for drug, s, en in zip(grp["drug"], grp["s"], grp["en"], strict=True):
@@ -77,7 +84,7 @@ def _patient(pid, grp: pd.DataFrame, d: dict, rules: LineRules, info: dict) -> l
             islands[-1].append(r)
             run_end = r[1] if run_end is None else max(run_end, r[1])
         for isl_no, isl in enumerate(islands):
-            for line in _island_lines(isl, rules, info):
+            for line in _island_lines(isl, rules, info, prog):
                 lines.append([phase, *line, isl_no])
     out = []
     n_met = 0
@@ -114,7 +121,7 @@ def _patient(pid, grp: pd.DataFrame, d: dict, rules: LineRules, info: dict) -> l
     return out
 
 
-def _island_lines(rows: list[tuple], rules: LineRules, info: dict) -> list[tuple]:
+def _island_lines(rows: list[tuple], rules: LineRules, info: dict, prog: list) -> list[tuple]:
     """Lines of one island: (start, end, regimen, k) with the regimen in order of first exposure."""
     w = rules.regimen_window_days
     out = []
@@ -129,12 +136,15 @@ def _island_lines(rows: list[tuple], rules: LineRules, info: dict) -> list[tuple
         regimen = set(first)
         families = {info[dr].family for dr in regimen if info[dr].family in rules.substitution_families}
         nxt = None
+        joined: set[str] = set()  # accepted add-ons stay in the line
         for i, (s, _en, drug) in enumerate(x):
-            if s <= L + w or drug in regimen:
+            if s <= L + w or drug in regimen or drug in joined:
                 continue
             if info[drug].family in rules.substitution_families and info[drug].family in families:
                 continue
-            if _exempt(x, i, L, regimen, rules, info):
+            progressed = any(L < p <= s for p in prog)
+            if not progressed and _exempt(x, i, L, regimen, rules, info):
+                joined.add(drug)
                 continue
             nxt = start_idx + i
             break

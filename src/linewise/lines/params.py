@@ -149,6 +149,10 @@ class LineRules(BaseModel):
     substitution_families: tuple[str, ...] = ("trastuzumab", "taxane", "platinum", "gnrh analogue")
     #: Drugs that may join a running line after the window without advancing it.
     add_on_exemptions: tuple[AddOnExemption, ...] = (HER2_MAINTENANCE_ENDOCRINE, OVARIAN_SUPPRESSION)
+    #: No add-on exemption after a progression recorded in the line (a RECIST PD assessment
+    #: between the line's start and the addition): a drug added after progression is a new
+    #: line, as a clinician counts it; endocrine maintenance is added without progression.
+    progression_ends_add_on: bool = True
     #: Classes that may continue alone after the other drugs of a regimen stop (continuation
     #: maintenance); such a line is flagged ``maintenance``.
     maintenance_classes: tuple[DrugClass, ...] = (
@@ -200,6 +204,7 @@ class LineRules(BaseModel):
             ("missing end date", f"exposure lasts {self.default_exposure_days} day(s)"),
             ("substitution families", ", ".join(self.substitution_families) or "none"),
             ("add-on exemptions", "; ".join(e.reason or e.name for e in self.add_on_exemptions) or "none"),
+            ("progression ends add-ons", "yes: no exemption after a recorded progression (RECIST PD)" if self.progression_ends_add_on else "no"),
             ("maintenance classes", ", ".join(c.value for c in self.maintenance_classes)),
             ("maintenance minimum", f"> {self.maintenance_min_days} days beyond the dropped drugs"),
             ("never a line", ", ".join(c.value for c in self.ignored_classes)),

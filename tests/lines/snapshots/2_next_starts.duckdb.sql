@@ -144,28 +144,35 @@ WITH "t4" AS (
     ON "t21"."kid" = "t25"."kid"
 )
 SELECT
-  COALESCE("t24"."kid", "t40"."kid") AS "kid",
+  COALESCE("t24"."kid", "t44"."kid") AS "kid",
   LEAST(
-    COALESCE("t24"."first_plain", "t40"."first_addon"),
-    COALESCE("t40"."first_addon", "t24"."first_plain")
+    COALESCE("t24"."first_plain", "t44"."first_addon"),
+    COALESCE("t44"."first_addon", "t24"."first_plain")
   ) AS "L"
 FROM "t22" AS "t24"
 FULL OUTER JOIN (
   SELECT
-    "t38"."kid",
-    MIN("t38"."s") AS "first_addon"
+    "t42"."kid",
+    MIN("t42"."s") AS "first_addon"
   FROM (
     SELECT
       *
     FROM (
       SELECT
         "t30"."kid",
+        "t30"."pid",
+        "t30"."L",
         "t30"."s",
         "t30"."drug_id",
-        "t36"."exempt"
+        "t36"."exempt",
+        "t40"."kid" AS "kid_right",
+        "t40"."drug_id" AS "drug_id_right",
+        "t40"."joined_from"
       FROM (
         SELECT
           "t27"."kid",
+          "t27"."pid",
+          "t27"."L",
           "t27"."s",
           "t27"."drug_id"
         FROM "t26" AS "t27"
@@ -370,13 +377,254 @@ FULL OUTER JOIN (
         ON "t30"."kid" = "t36"."kid"
         AND "t30"."s" = "t36"."s"
         AND "t30"."drug_id" = "t36"."drug_id"
-    ) AS "t37"
+      LEFT OUTER JOIN (
+        SELECT
+          "t38"."kid",
+          "t38"."drug_id",
+          MIN("t38"."s") AS "joined_from"
+        FROM (
+          SELECT
+            *
+          FROM (
+            SELECT
+              "t30"."kid",
+              "t30"."pid",
+              "t30"."L",
+              "t30"."s",
+              "t30"."drug_id",
+              "t36"."exempt"
+            FROM (
+              SELECT
+                "t27"."kid",
+                "t27"."pid",
+                "t27"."L",
+                "t27"."s",
+                "t27"."drug_id"
+              FROM "t26" AS "t27"
+              WHERE
+                (
+                  "t27"."first_plain" IS NULL
+                ) OR (
+                  "t27"."s" < "t27"."first_plain"
+                )
+            ) AS "t30"
+            INNER JOIN (
+              SELECT
+                "t34"."kid",
+                "t34"."s",
+                "t34"."drug_id",
+                "t34"."exempt"
+              FROM (
+                SELECT
+                  "t33"."pid",
+                  "t33"."phase",
+                  "t33"."drug_id",
+                  "t33"."s",
+                  "t33"."en",
+                  "t33"."n_records",
+                  "t33"."island",
+                  "t33"."kid",
+                  "t33"."sub_fam",
+                  "t33"."maint",
+                  "t33"."addon_0",
+                  "t33"."req_0",
+                  "t33"."addon_1",
+                  "t33"."req_1",
+                  "t33"."L",
+                  "t33"."in_reg",
+                  COALESCE(
+                    "t33"."addon_0"
+                    AND BOOL_OR(CAST("t33"."req_0" AND (
+                      "t33"."s" <= (
+                        "t33"."L" + 28
+                      )
+                    ) AS BOOLEAN)) OVER (PARTITION BY "t33"."kid" ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                    AND (
+                      (
+                        MAX(
+                          CASE
+                            WHEN "t33"."in_reg" AND NOT (
+                              "t33"."maint"
+                            )
+                            THEN "t33"."en"
+                            ELSE CAST(NULL AS INT)
+                          END
+                        ) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+                        ) IS NOT NULL
+                      )
+                      AND (
+                        MAX(
+                          CASE
+                            WHEN "t33"."in_reg" AND NOT (
+                              "t33"."maint"
+                            )
+                            THEN "t33"."en"
+                            ELSE CAST(NULL AS INT)
+                          END
+                        ) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+                        ) < "t33"."s"
+                      )
+                      AND NOT (
+                        BOOL_OR(CAST("t33"."in_reg" AND NOT (
+                          "t33"."maint"
+                        ) AS BOOLEAN)) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN CURRENT ROW AND CURRENT ROW
+                        )
+                      )
+                      AND (
+                        MAX(
+                          CASE WHEN "t33"."in_reg" AND "t33"."maint" THEN "t33"."s" ELSE CAST(NULL AS INT) END
+                        ) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+                        ) > MAX(
+                          CASE
+                            WHEN "t33"."in_reg" AND NOT (
+                              "t33"."maint"
+                            )
+                            THEN "t33"."en"
+                            ELSE CAST(NULL AS INT)
+                          END
+                        ) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+                        )
+                      )
+                    )
+                    AND (
+                      (
+                        MAX(CASE WHEN "t33"."req_0" THEN "t33"."s" ELSE CAST(NULL AS INT) END) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+                        ) >= (
+                          "t33"."s" - 28
+                        )
+                      )
+                      AND (
+                        MIN(CASE WHEN "t33"."req_0" THEN "t33"."s" ELSE CAST(NULL AS INT) END) OVER (
+                          PARTITION BY "t33"."kid"
+                          ORDER BY "t33"."s" ASC
+                          RANGE BETWEEN 1 following AND UNBOUNDED FOLLOWING
+                        ) <= (
+                          "t33"."s" + 28
+                        )
+                      )
+                    ),
+                    FALSE
+                  )
+                  OR COALESCE(
+                    "t33"."addon_1"
+                    AND BOOL_OR(CAST("t33"."req_1" AND (
+                      "t33"."s" <= (
+                        "t33"."L" + 28
+                      )
+                    ) AS BOOLEAN)) OVER (PARTITION BY "t33"."kid" ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                    FALSE
+                  ) AS "exempt"
+                FROM (
+                  SELECT
+                    "t32"."pid",
+                    "t32"."phase",
+                    "t32"."drug_id",
+                    "t32"."s",
+                    "t32"."en",
+                    "t32"."n_records",
+                    "t32"."island",
+                    "t32"."kid",
+                    "t32"."sub_fam",
+                    "t32"."maint",
+                    "t32"."addon_0",
+                    "t32"."req_0",
+                    "t32"."addon_1",
+                    "t32"."req_1",
+                    "t32"."L",
+                    COALESCE("t32"."in_reg", FALSE) AS "in_reg"
+                  FROM (
+                    SELECT
+                      "t7"."pid",
+                      "t7"."phase",
+                      "t7"."drug_id",
+                      "t7"."s",
+                      "t7"."en",
+                      "t7"."n_records",
+                      "t7"."island",
+                      "t7"."kid",
+                      "t7"."sub_fam",
+                      "t7"."maint",
+                      "t7"."addon_0",
+                      "t7"."req_0",
+                      "t7"."addon_1",
+                      "t7"."req_1",
+                      "t7"."L",
+                      "t16"."in_reg"
+                    FROM (
+                      SELECT
+                        *
+                      FROM "t4" AS "t5"
+                      WHERE
+                        "t5"."s" >= "t5"."L"
+                    ) AS "t7"
+                    SEMI JOIN (
+                      SELECT DISTINCT
+                        "t27"."kid"
+                      FROM "t26" AS "t27"
+                      WHERE
+                        (
+                          "t27"."first_plain" IS NULL
+                        ) OR (
+                          "t27"."s" < "t27"."first_plain"
+                        )
+                    ) AS "t31"
+                      ON "t7"."kid" = "t31"."kid"
+                    LEFT OUTER JOIN (
+                      SELECT
+                        "t13"."kid",
+                        "t13"."drug_id",
+                        TRUE AS "in_reg"
+                      FROM "t10" AS "t13"
+                    ) AS "t16"
+                      ON "t7"."kid" = "t16"."kid" AND "t7"."drug_id" = "t16"."drug_id"
+                  ) AS "t32"
+                ) AS "t33"
+              ) AS "t34"
+            ) AS "t36"
+              ON "t30"."kid" = "t36"."kid"
+              AND "t30"."s" = "t36"."s"
+              AND "t30"."drug_id" = "t36"."drug_id"
+          ) AS "t37"
+          WHERE
+            "t37"."exempt"
+        ) AS "t38"
+        GROUP BY
+          1,
+          2
+      ) AS "t40"
+        ON "t30"."kid" = "t40"."kid" AND "t30"."drug_id" = "t40"."drug_id"
+    ) AS "t41"
     WHERE
       NOT (
-        "t37"."exempt"
+        "t41"."exempt"
       )
-  ) AS "t38"
+      AND (
+        (
+          "t41"."joined_from" IS NULL
+        ) OR (
+          "t41"."s" < "t41"."joined_from"
+        )
+      )
+  ) AS "t42"
   GROUP BY
     1
-) AS "t40"
-  ON "t24"."kid" = "t40"."kid"
+) AS "t44"
+  ON "t24"."kid" = "t44"."kid"
