@@ -82,7 +82,27 @@ def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
     return c[rs.hi] - c[rs.lo]
 
 
-def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+class _Work:
+    """Scratch arrays reused across Newton steps.
+
+    Fresh multi-megabyte temporaries are not free: each one is new memory from the OS
+    (page faults, zeroing) on every step.  ``get`` hands out the same array per name.
+    A ``_Work(None)`` allocates every time (one-off calls).
+    """
+
+    def __init__(self, store: dict | None):
+        self.store = store
+
+    def get(self, name: str, size: int) -> np.ndarray:
+        if self.store is None:
+            return np.empty(size)
+        arr = self.store.get(name)
+        if arr is None or arr.shape != (size,):
+            arr = self.store[name] = np.empty(size)
+        return arr
+
+
+def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``v_i = risk_i * (sum of a_g over the groups at risk - [i is an event of g] b_g)``.
 
     An event row's last group at risk is its own (``hi - 1``), so both cases read one
@@ -94,18 +114,18 @@ def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray) 
     table[0::2] = c
     table[1::2] = c
     table[3::2] -= b
-    top = table[rs.hi_event]
+    v = np.take(table, rs.hi_event, out=out)
     if not rs.lo_zero:
-        top -= c[rs.lo]
-    top *= risk
-    return top
+        v -= c[rs.lo]
+    v *= risk
+    return v
 
 
 #: rows per chunk of the weighted Gram matrix: ~1 MB of covariates, cache-resident
 _CHUNK_BYTES = 1 << 20
 
 
-def _weighted_gram(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _weighted_gram(x: np.ndarray, v: np.ndarray, overwrite_v: bool = False) -> np.ndarray:
     """``x' diag(v) x``: symmetric rank-k updates with ``sqrt(v) x`` when ``v >= 0``.
 
     ``dsyrk`` does half the flops of a general product; running it over row chunks of
@@ -114,7 +134,7 @@ def _weighted_gram(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     n, p = x.shape
     if not (n and v.min() >= 0):
         return x.T @ (x * v[:, None])
-    sv = np.sqrt(v)
+    sv = np.sqrt(v, out=v if overwrite_v else None)
     rows = max(256, _CHUNK_BYTES // (8 * max(p, 1)))
     buf = np.empty((min(rows, n), p))
     g = np.zeros((p, p), order="F")
@@ -155,62 +175,73 @@ def derivatives(
     eta: np.ndarray,
     group_weight: np.ndarray | None = None,
     event_x: np.ndarray | None = None,
+    work: dict | None = None,
 ) -> Derivatives:
     """Loglik, score and information of the Cox partial likelihood at linear predictor ``eta``.
 
     ``x`` and ``eta`` are in the sorted order of ``rs`` (``x[rs.order]``); ``event_x``
     optionally caches ``w[di] @ x[di]``, the weighted covariate sum over the event
-    records (constant across Newton iterations; ignored with ``group_weight``).
+    records (constant across Newton iterations; ignored with ``group_weight``), and
+    ``work`` a dict of scratch arrays reused across calls (``eta`` may not be one).
 
     ``group_weight`` (one value per event group) multiplies each event time's contribution
     to the score and information (used for the ``cox.zph`` score test, where the time
     function g(t) multiplies the contributions; R ``zph1.c``).
     """
     w = rs.weights
+    ws = _Work(work)
+    n, nd = rs.n, rs.death_idx.size
     shift = float(np.max(eta)) if eta.size else 0.0
-    risk = np.exp(eta - shift)
+    risk = np.subtract(eta, shift, out=ws.get("risk", n))
+    np.exp(risk, out=risk)
     if not rs.unit_weights:
         risk *= w
     di = rs.death_idx
     dg = rs.death_group
     f = rs.efron_frac
     gs = rs.group_start
+    wt = rs.term_weight
 
     s0, s1, d0, d1 = _risk_set_sums(rs, risk, x)
 
-    # one entry per event record = per Efron term (scalars only)
-    den = s0[dg] - f * d0[dg]
-    wt = rs.term_weight
-    wd = w[di]
+    # one entry per event record = per Efron term (scalars only), in reused buffers
+    tmp = ws.get("tmp", nd)
+    den = np.take(d0, dg, out=ws.get("den", nd))
+    den *= f
+    np.subtract(np.take(s0, dg, out=tmp), den, out=den)  # S0 - f D0
+    eta_d = np.take(eta, di, out=tmp)
+    eta_d -= shift
+    loglik = float(eta_d.sum() if rs.unit_weights else w[di] @ eta_d)
     with np.errstate(divide="ignore", invalid="ignore"):
-        loglik = float(wd @ (eta[di] - shift) - wt @ np.log(den))
-        inv = 1.0 / den
-    hz = wt * inv
+        loglik -= float(wt @ np.log(den, out=tmp))
+        inv = np.divide(1.0, den, out=ws.get("inv", nd))
     q0 = np.add.reduceat(inv, gs) / rs.group_d
-    q1 = np.add.reduceat(inv * f, gs) / rs.group_d
+    q1 = np.add.reduceat(np.multiply(inv, f, out=tmp), gs) / rs.group_d
+    hz = np.multiply(wt, inv, out=ws.get("hz", nd))
+    wd = w[di] if event_x is None or group_weight is not None else None
     if group_weight is not None:
-        gw = np.asarray(group_weight, dtype=float)
-        hz = hz * gw[dg]
-        wd = wd * gw[dg]
-    hzf = hz * f
+        gw = np.asarray(group_weight, dtype=float)[dg]
+        hz *= gw
+        wd = wd * gw
+    hzf = np.multiply(hz, f, out=ws.get("hzf", nd))
     a = np.add.reduceat(hz, gs)
     b = np.add.reduceat(hzf, gs)
     hz *= inv
     hzf *= inv
     c0 = np.add.reduceat(hz, gs)
     c1 = np.add.reduceat(hzf, gs)
-    c2 = np.add.reduceat(hzf * f, gs)
+    c2 = np.add.reduceat(np.multiply(hzf, f, out=tmp), gs)
 
     # score: sum_r (W/d) m_r = S1 a - D1 b
-    if event_x is None or group_weight is not None:
+    if wd is not None:
         event_x = wd @ x[di]
     u = event_x - (a @ s1 - b @ d1)
     # information: sum_g [a S2 - b D2] as one weighted Gram matrix, minus
     # sum_r (W/d) m_r m_r' = S1'c0 S1 - S1'c1 D1 - D1'c1 S1 + D1'c2 D1
-    v = _gram_weights(rs, risk, a, b)
+    v = _gram_weights(rs, risk, a, b, out=ws.get("v", n))
     cross = s1.T @ (d1 * c1[:, None])
     mm = s1.T @ (s1 * c0[:, None]) - cross - cross.T + d1.T @ (d1 * c2[:, None])
-    imat = _weighted_gram(x, v) - mm
+    imat = _weighted_gram(x, v, overwrite_v=True) - mm
     imat = (imat + imat.T) / 2
     return Derivatives(loglik, u, imat, shift, s1, d1, a, b, c0, c1, c2, q0, q1)
 
@@ -356,12 +387,15 @@ def newton_raphson(
     n, p = x.shape
     nocenter = _nocenter(x)
     xc, means, scale = _center_scale(x, rs, nocenter)
-    event_x = rs.weights[rs.death_idx] @ xc[rs.death_idx]
+    event_x = np.where(rs.event, rs.weights, 0.0) @ xc  # sum of w x over the events
     outer = np.outer(scale, scale)
+    work: dict = {}
+    eta = np.empty(n)
 
     def at(beta):
         # derivatives with respect to the scaled coefficients (R's working scale)
-        d = derivatives(rs, xc, xc @ (beta * scale), event_x=event_x)
+        np.dot(xc, beta * scale, out=eta)
+        d = derivatives(rs, xc, eta, event_x=event_x, work=work)
         return replace(d, u=d.u * scale, imat=d.imat * outer)
 
     beta = np.zeros(p)
