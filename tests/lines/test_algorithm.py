@@ -217,3 +217,23 @@ def test_several_patients_in_one_run(con):
     records = [("A", D, 0, None), ("A", "trastuzumab emtansine", 100, None), ("B", H, 5, None)]
     lines = derive(con, records, patients={"A": {"met": 0}, "B": {"met": 0}})
     assert lines.groupby("patient_id")["line_number"].max().to_dict() == {"A": 2, "B": 1}
+
+
+def test_no_add_on_exemption_after_a_recorded_progression(con):
+    import datetime as dt
+
+    import pandas as pd
+
+    from lines._support import BASE, frames
+    from linewise.lines.algorithm import derive_lines
+
+    records = q21(D, 0, 6) + q21(H, 0, 20) + q21(P, 0, 20) + [("letrozole", 200, 283)]
+    ex, pt = frames(records, {"P1": {"met": 0}})
+    pd_at = pd.DataFrame({"patient_id": ["P1"], "date": [BASE + dt.timedelta(days=190)]})
+    for prog, n_lines in ((None, 1), (pd_at, 2)):
+        run = derive_lines(con, exposures=ex, patients=pt, progressions=prog)
+        assert len(run.lines()) == n_lines
+        run.drop()
+    run = derive_lines(con, LineRules(progression_ends_add_on=False), exposures=ex, patients=pt, progressions=pd_at)
+    assert len(run.lines()) == 1
+    run.drop()

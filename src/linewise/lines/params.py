@@ -132,7 +132,7 @@ class LineRules(BaseModel):
     ...
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     #: Drugs started on or before line start + this many days form the line's regimen
     #: (Meng et al.: ``MED_START <= line_start + r_window``, so day 28 is inside).
