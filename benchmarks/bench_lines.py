@@ -78,6 +78,7 @@ else:
     import duckdb
     from linewise.lines.oracle import derive_lines_pandas
     con = duckdb.connect(str(folder / "bench.duckdb"), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     ex = con.execute("SELECT patient_id, drug, start_date, end_date FROM drug_exposures").df()
     pt = con.execute("SELECT * FROM patients").df()
     pr = con.execute("SELECT patient_id, assessment_date AS date FROM response_assessments WHERE response = 'PD'").df()
@@ -90,7 +91,7 @@ print(json.dumps({{"seconds": secs, "peak_mb": resource.getrusage(resource.RUSAG
 """
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1])
 
 
 def run(sizes: list[int], *, pandas_max: int = PANDAS_MAX) -> list[dict]:
