@@ -53,8 +53,10 @@ def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, .
     arrays = tuple(np.asarray(t, dtype=float) for t in times)
     if tolerance <= 0 or not arrays:
         return arrays
-    pooled = np.unique(np.concatenate([a.ravel() for a in arrays]))
-    pooled = pooled[np.isfinite(pooled)]
+    flat = np.concatenate([a.ravel() for a in arrays])
+    finite = np.isfinite(flat)
+    values = flat if finite.all() else flat[finite]
+    pooled = np.unique(values)
     if pooled.size < 2:
         return arrays
     dy = np.diff(pooled)
@@ -62,14 +64,23 @@ def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, .
     tied = (dy <= tolerance) | (dy / np.mean(np.abs(pooled)) <= tolerance)
     if not tied.any():
         return arrays
-    cuts = pooled[np.concatenate(([True], ~tied))]
+    # findInterval(x, cuts) with cuts = the first value of each run of tied values: every
+    # value maps to the first value of its run.  Done through the sorted unique values
+    # (np.unique's inverse) rather than a binary search per value in random order.
+    run = np.cumsum(np.concatenate(([0], ~tied)))
+    first_of_run = pooled[np.flatnonzero(np.concatenate(([True], ~tied)))]
+    _, inverse = np.unique(values, return_inverse=True)
+    fixed_values = first_of_run[run][inverse.ravel()]
+    if values is flat:
+        fixed_flat = fixed_values
+    else:
+        fixed_flat = flat.copy()
+        fixed_flat[finite] = fixed_values
     out = []
+    offset = 0
     for a in arrays:
-        fixed = a.copy()
-        ok = np.isfinite(a)
-        # findInterval(x, cuts): the largest cut <= x.
-        fixed[ok] = cuts[np.searchsorted(cuts, a[ok], side="right") - 1]
-        out.append(fixed)
+        out.append(fixed_flat[offset : offset + a.size].reshape(a.shape).copy())
+        offset += a.size
     if len(out) == 2:
         start, stop = arrays
         collapsed = (out[0] == out[1]) & (start != stop)
