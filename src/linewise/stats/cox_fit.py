@@ -30,7 +30,7 @@ right-censored data, ``agreg.fit`` -> C ``agfit4`` for counting-process data):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
@@ -45,14 +45,16 @@ ITER_MAX = 20
 TOLER_INF = float(np.sqrt(EPS))
 
 
-def _suffix_sums(values: np.ndarray) -> np.ndarray:
+def _suffix_sums(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``out[b] = values[b:].sum(axis=0)``, with a trailing zero row (length B + 1)."""
-    out = np.zeros((values.shape[0] + 1,) + values.shape[1:])
+    if out is None:
+        out = np.empty((values.shape[0] + 1,) + values.shape[1:])
+    out[-1] = 0.0
     np.cumsum(values[::-1], axis=0, out=out[-2::-1])
     return out
 
 
-def _risk_set_sums(rs: RiskSets, risk: np.ndarray, x: np.ndarray):
+def _risk_set_sums(rs: RiskSets, risk: np.ndarray, x: np.ndarray, ws: _Work):
     """Per group: ``S0, S1`` over the rows at risk and ``D0, D1`` over the group's events.
 
     The rows are summed per block (runs of sorted rows between consecutive group
@@ -61,9 +63,11 @@ def _risk_set_sums(rs: RiskSets, risk: np.ndarray, x: np.ndarray):
     block.  With delayed entry the rows not yet entered (entry >= t) are subtracted the
     same way, from blocks of the entry-ordered rows (as ``agfit4`` does).
     """
-    b0, b1 = rs.exit_blocks.sums(risk, x)
-    r0, r1 = _suffix_sums(b0), _suffix_sums(b1)
-    s0, s1 = r0[rs.blk_first], r1[rs.blk_first]
+    b0, b1 = rs.exit_blocks.sums(risk, x, ws if ws.store is not None else None)
+    r0, r1 = _suffix_sums(b0), _suffix_sums(b1, ws.get("r1", (b1.shape[0] + 1, b1.shape[1])))
+    g, p = rs.n_groups, x.shape[1]
+    s0 = r0[rs.blk_first]
+    s1 = np.take(r1, rs.blk_first, axis=0, out=ws.get("s1", (g, p)), mode="clip")
     if rs.blk_end is not None:
         s0 -= r0[rs.blk_end]
         s1 -= r1[rs.blk_end]
@@ -72,7 +76,7 @@ def _risk_set_sums(rs: RiskSets, risk: np.ndarray, x: np.ndarray):
         q0, q1 = _suffix_sums(e0), _suffix_sums(e1)
         s0 -= q0[rs.eblk_first] - q0[rs.eblk_end]
         s1 -= q1[rs.eblk_first] - q1[rs.eblk_end]
-    return s0, s1, b0[rs.blk_first], b1[rs.blk_first]
+    return s0, s1, b0[rs.blk_first], np.take(b1, rs.blk_first, axis=0, out=ws.get("d1", (g, p)), mode="clip")
 
 
 def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
@@ -93,12 +97,13 @@ class _Work:
     def __init__(self, store: dict | None):
         self.store = store
 
-    def get(self, name: str, size: int) -> np.ndarray:
+    def get(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        shape = (int(shape),) if np.ndim(shape) == 0 else tuple(shape)
         if self.store is None:
-            return np.empty(size)
+            return np.empty(shape)
         arr = self.store.get(name)
-        if arr is None or arr.shape != (size,):
-            arr = self.store[name] = np.empty(size)
+        if arr is None or arr.shape != shape:
+            arr = self.store[name] = np.empty(shape)
         return arr
 
 
@@ -114,7 +119,7 @@ def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray, 
     table[0::2] = c
     table[1::2] = c
     table[3::2] -= b
-    v = np.take(table, rs.hi_event, out=out)
+    v = np.take(table, rs.hi_event, out=out, mode="clip")
     if not rs.lo_zero:
         v -= c[rs.lo]
     v *= risk
@@ -182,7 +187,8 @@ def derivatives(
     ``x`` and ``eta`` are in the sorted order of ``rs`` (``x[rs.order]``); ``event_x``
     optionally caches ``w[di] @ x[di]``, the weighted covariate sum over the event
     records (constant across Newton iterations; ignored with ``group_weight``), and
-    ``work`` a dict of scratch arrays reused across calls (``eta`` may not be one).
+    ``work`` a dict of scratch arrays reused across calls (``eta`` may not be one; the
+    (G, p) arrays of the result then live in it and are overwritten by the next call).
 
     ``group_weight`` (one value per event group) multiplies each event time's contribution
     to the score and information (used for the ``cox.zph`` score test, where the time
@@ -202,14 +208,14 @@ def derivatives(
     gs = rs.group_start
     wt = rs.term_weight
 
-    s0, s1, d0, d1 = _risk_set_sums(rs, risk, x)
+    s0, s1, d0, d1 = _risk_set_sums(rs, risk, x, ws)
 
     # one entry per event record = per Efron term (scalars only), in reused buffers
     tmp = ws.get("tmp", nd)
-    den = np.take(d0, dg, out=ws.get("den", nd))
+    den = np.take(d0, dg, out=ws.get("den", nd), mode="clip")
     den *= f
-    np.subtract(np.take(s0, dg, out=tmp), den, out=den)  # S0 - f D0
-    eta_d = np.take(eta, di, out=tmp)
+    np.subtract(np.take(s0, dg, out=tmp, mode="clip"), den, out=den)  # S0 - f D0
+    eta_d = np.take(eta, di, out=tmp, mode="clip")
     eta_d -= shift
     loglik = float(eta_d.sum() if rs.unit_weights else w[di] @ eta_d)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -396,7 +402,7 @@ def newton_raphson(
         # derivatives with respect to the scaled coefficients (R's working scale)
         np.dot(xc, beta * scale, out=eta)
         d = derivatives(rs, xc, eta, event_x=event_x, work=work)
-        return replace(d, u=d.u * scale, imat=d.imat * outer)
+        return _Step(d.loglik, d.u * scale, d.imat * outer)
 
     beta = np.zeros(p)
     d = at(beta)
@@ -452,6 +458,15 @@ def newton_raphson(
     )
 
 
+@dataclass(frozen=True)
+class _Step:
+    """What the Newton iteration keeps of one evaluation (working scale)."""
+
+    loglik: float
+    u: np.ndarray
+    imat: np.ndarray
+
+
 def _ratio(a: float, b: float) -> float:
     """IEEE division as in R's C code (0/0 is NaN, so never "converged"), without warnings."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -463,7 +478,7 @@ def _rel_change(old: float, new: float) -> float:
     return abs(1.0 - _ratio(old, new))
 
 
-def _finite(d: Derivatives) -> bool:
+def _finite(d: _Step) -> bool:
     return bool(np.isfinite(d.loglik) and np.isfinite(d.u).all() and np.isfinite(d.imat).all())
 
 

@@ -31,10 +31,19 @@ class Blocks:
     cuts: np.ndarray  # (B + 1,) int32/int64, strictly increasing, cuts[0] = 0, cuts[-1] = n
     rows: np.ndarray | None  # (n,) sorted position of each ordered position
 
-    def sums(self, risk: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per block: sum of ``risk`` (B,) and of ``risk * x`` (B, p)."""
+    def sums(self, risk: np.ndarray, x: np.ndarray, work=None) -> tuple[np.ndarray, np.ndarray]:
+        """Per block: sum of ``risk`` (B,) and of ``risk * x`` (B, p).
+
+        ``work`` (a ``cox_fit._Work``) lends scratch arrays: with about as many blocks as
+        rows (continuous times) the block sums are a ``reduceat`` over ``risk * x``
+        built in a reused buffer, and the (B, p) result is a reused buffer as well.
+        """
         r = risk if self.rows is None else risk[self.rows]
         s0 = np.add.reduceat(r, self.cuts[:-1])
+        n_blocks = self.cuts.size - 1
+        if work is not None and self.rows is None and 8 * n_blocks > risk.size:
+            rx = np.multiply(x, r[:, None], out=work.get("rx", x.shape))
+            return s0, np.add.reduceat(rx, self.cuts[:-1], axis=0, out=work.get("b1", (n_blocks, x.shape[1])))
         cols = self.rows if self.rows is not None else _identity(risk.size, self.cuts.dtype)
         m = scipy.sparse.csr_array((r, cols, self.cuts), shape=(self.cuts.size - 1, risk.size))
         return s0, m @ x
