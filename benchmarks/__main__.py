@@ -18,6 +18,7 @@ AREAS = {
     "lines": ("benchmarks.bench_lines", [100_000], [10_000]),
     "study": ("benchmarks.bench_study", [1_000_000], [100_000]),
     "report": ("benchmarks.bench_report", [100_000], [10_000]),
+    "engines": ("benchmarks.bench_engines", [100_000, 1_000_000], [10_000]),
 }
 
 

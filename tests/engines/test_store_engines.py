@@ -124,6 +124,11 @@ def test_spark_import_matches_duckdb(spark, spark_db, registry, tmp_path):
     assert _counts(st) == _counts(duck)
     assert store_summary(st) == store_summary(duck)
     assert not [t for t in st.con.list_tables() if t.startswith("_lw_stage_")]
+    # value for value, nullable integers and arrays included
+    for name, order in (("patients", ["patient_id"]), ("therapy_lines", ["patient_id", "start_date", "setting"])):
+        a = duck.table(name).drop("_import_id").order_by(order).to_pyarrow()
+        b = st.table(name).drop("_import_id").order_by(order).to_pyarrow()
+        assert a.to_pylist() == b.cast(a.schema).to_pylist(), name
     # a failing batch leaves every table as it was and no staging table behind
     with pytest.raises(RuntimeError, match="boom"), st.transaction():
         st.delete_all("patients")

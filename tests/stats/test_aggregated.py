@@ -115,5 +115,7 @@ def test_bad_counts_are_refused():
         kaplan_meier_from_counts([1, 2], [1, -1], [0, 0])
     with pytest.raises(StatsInputError, match="times must be >= 0"):
         kaplan_meier_from_counts([-1, 2], [1, 1], [0, 0])
+    with pytest.raises(StatsInputError, match="no rows"):
+        logrank_from_counts(pd.DataFrame({"group": [], "time": [], "n_event": [], "n_censor": []}))
     with pytest.raises(StatsInputError, match="only one group"):
         logrank_from_counts(pd.DataFrame({"group": ["a"], "time": [1], "n_event": [1], "n_censor": [0]}))

@@ -185,7 +185,8 @@ def logrank_from_counts(counts: pd.DataFrame, rho: float = 0.0, *, timefix: bool
     codes, levels = _codes(counts["group"], n_rows)
     k = len(levels)
     if k < 2:
-        raise StatsInputError(f"group: only one group ({levels[0]!r}); a test needs at least two")
+        what = f"only one group ({levels[0]!r})" if levels else "no rows"
+        raise StatsInputError(f"group: {what}; a test needs at least two groups")
     if "stratum" in counts:
         s_codes, s_levels = as_group_array("strata", counts["stratum"], n=n_rows)
     else:
