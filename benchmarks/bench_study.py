@@ -17,6 +17,7 @@ import argparse
 import json
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n_patients", nargs="?", type=int, default=1_000_000)
     ap.add_argument("recipe", nargs="?", default="tdm1_treatment_sequences")
-    ap.add_argument("--cache", type=Path, default=Path("benchmarks/.cache"), help="Where the registry is kept.")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "linewise-bench-study",
+                    help="Where the generated registry and its store are kept between runs.")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args(argv)
 
@@ -107,6 +109,28 @@ def main(argv: list[str] | None = None) -> dict:
                        for table in result.results["headline"] for row in table["rows"]]
     print(json.dumps(out, indent=1))
     return out
+
+
+def run(sizes, recipes=("tdm1_tmab_vs_tmab_pmab", "tdm1_treatment_sequences")) -> list[dict]:
+    """Rows for ``python -m benchmarks``: one per size and recipe (each in a fresh process, so
+    peak memory is its own)."""
+    import subprocess
+
+    rows = []
+    for n in sizes:
+        for recipe in recipes:
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_study", str(n), recipe],
+                                  capture_output=True, text=True)
+            if proc.returncode:
+                rows.append({"task": f"study {recipe}", "n": n, "tool": "linewise (DuckDB)", "seconds": None,
+                             "peak_mb": None, "note": proc.stderr.strip().splitlines()[-1:]})
+                continue
+            out = json.loads(proc.stdout)
+            stages = ", ".join(f"{k} {v:.0f}s" for k, v in out["stages_s"].items())
+            rows.append({"task": f"study {recipe}", "n": n, "tool": "linewise (DuckDB)", "seconds": out["study_s"],
+                         "peak_mb": out["peak_rss_mib"], "note": f"target <= {out['target_s']} s; cohort "
+                         f"{out['cohort']:,}; {stages}"})
+    return rows
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -83,6 +83,22 @@ def test_landmark_equals_os_from_the_index(store):
         assert a["group"] == b["group"] and a["median"] == pytest.approx(b["median"], rel=1e-12)
 
 
+def test_fixed_time_landmark(store):
+    """Landmark 24 months after metastatic diagnosis: the 3rd-line group is not decided yet."""
+    s = spec("os_metastatic").model_copy(update={"analyses": []})
+    s = spec_from_data({**s.model_dump(mode="json", exclude_none=True), "analyses": [
+        {"id": "lm", "kind": "landmark", "endpoint": "os", "at": 24}]})
+    r = run_study(s, store)
+    [block] = r.results["survival"]
+    assert block["landmark"] == 24
+    assert block["excluded"]["group_decided_after_landmark"] == 6
+    assert block["excluded"]["event_or_censored_before_landmark"] == 0
+    groups = {c["group"]: c for c in block["curves"] if c["group"] != "Overall"}
+    assert set(groups) == {"2nd"} and groups["2nd"]["n"] == 6
+    naive = r.table[r.table["line"] == "2nd"]["os_time"].sort_values().to_numpy()
+    assert groups["2nd"]["steps"]["time"][0] == pytest.approx(naive[0] - 24)
+
+
 def test_remedy_data_by_hand():
     time = np.array([10.0, 20.0, 3.0])
     event = np.array([1.0, 0.0, 1.0])

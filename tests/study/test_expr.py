@@ -11,21 +11,20 @@ from hypothesis import strategies as st
 
 from linewise.study import SpecError, spec_from_data
 from linewise.study.cohort import PatientScope
+from linewise.study.compiler import Compiler, Typed, VType
 from linewise.study.expr import (
     MAX_DEPTH,
     Binary,
     Call,
-    Compiler,
     ExprError,
     InList,
     IsNull,
     Literal,
     Name,
-    Typed,
     Unary,
-    VType,
     parse,
 )
+from linewise.study.features import feature_of
 
 TABLE = ibis.table({"n": "float64", "s": "string", "b": "boolean", "d": "date"}, name="t")
 TYPES = {"n": VType.NUMBER, "s": VType.STRING, "b": VType.BOOLEAN, "d": VType.DATE}
@@ -151,16 +150,30 @@ SCOPE_SPEC = spec_from_data({"schema_version": 1, "name": "fuzz", "title": "fuzz
                              "index": {"label": "x", "line": "has('T-DM1')"}})
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+IBIS_TYPES = {VType.NUMBER: "float64", VType.STRING: "string", VType.BOOLEAN: "boolean", VType.DATE: "date"}
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=60), TOKEN_TEXT))
 def test_arbitrary_text_compiles_or_fails_clearly(text):
-    """Through the whole path a spec expression takes: parse, resolve features, type-check."""
+    """Through the whole path a spec expression takes: parse, resolve features, type-check and
+    compile on a frame holding the requested feature columns."""
+    try:
+        compile_text(text)
+    except SpecError:
+        pass
     scope = PatientScope(SCOPE_SPEC)
     try:
         parsed = scope.parse(text, ("cohort", 0, "include"))
-        compile_text(text) if all(r.name in TYPES for r in parsed.requests) else None
     except SpecError as err:
-        assert "cohort[0].include" in str(err) or isinstance(err, ExprError)
+        assert "cohort[0].include" in str(err)
+        return
+    frame = ibis.table({r.column: IBIS_TYPES[feature_of(r).vtype] for r in parsed.requests} or {"x": "int64"},
+                       name="frame")
+    try:
+        scope.compile(parsed, frame, {})
+    except SpecError as err:
+        assert "cohort[0].include" in str(err)
 
 
 def test_never_evaluates_python():

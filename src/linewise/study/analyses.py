@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,9 +36,11 @@ from ..stats import (
     table_one,
 )
 from ..stats._validate import StatsInputError
+from ..stats.cox import cox
+from .compiler import VType
 from .covariates import NO, YES, Variable
-from .expr import VType
 from .spec import (
+    DAYS_PER_UNIT,
     CategoricalTest,
     FollowUpAnalysis,
     KaplanMeierAnalysis,
@@ -53,6 +56,7 @@ from .spec import (
 )
 
 OVERALL = "Overall"
+CONF_LEVEL = 0.95
 #: Groups smaller than this get a warning: medians and tests are unstable.
 SMALL_GROUP = 10
 #: Expected counts below this make the "auto" response test Fisher's exact test (as Table 1).
@@ -90,14 +94,19 @@ class AnalysisData:
     group: str | None
     warnings: list[dict] = field(default_factory=list)
     _categoricals: dict = field(default_factory=dict, repr=False)
+    _rows: dict = field(default_factory=dict, repr=False)
+    _survival: dict = field(default_factory=dict, repr=False)
 
     def warn(self, kind: str, message: str, analysis: str | None = None, **extra) -> None:
         self.warnings.append({"kind": kind, "analysis": analysis, "message": message, **extra})
 
     def rows(self, analysis_id: str, where: str | None) -> pd.DataFrame:
+        """The analysis table restricted by an analysis's ``where`` (computed once per analysis)."""
         if where is None:
             return self.table
-        return self.table[self.table[f"in_{analysis_id}"].fillna(False).astype(bool)]
+        if analysis_id not in self._rows:
+            self._rows[analysis_id] = self.table[self.table[f"in_{analysis_id}"].fillna(False).astype(bool)]
+        return self._rows[analysis_id]
 
     def variable(self, name: str) -> Variable:
         if name == "group" and self.group is not None:
@@ -130,14 +139,29 @@ class AnalysisData:
         return pd.Series(pd.Categorical(text, categories=[*levels, *extra]), index=raw.index, name=var.name)
 
     def numeric(self, df: pd.DataFrame, name: str) -> pd.Series:
+        """The column as floats (true/false as 1/0) for the rows of ``df`` (which may hold only
+        an index, as :meth:`survival` frames do)."""
         var = self.variable(name)
-        col = df[var.name]
+        col = self.table[var.name].loc[df.index]
         if var.vtype is VType.BOOLEAN:
             return col.map({True: 1.0, False: 0.0}).astype(float)
         return pd.to_numeric(col, errors="coerce").astype(float)
 
     def survival(self, df: pd.DataFrame, endpoint: str, *, entry: bool = True) -> SurvivalData:
-        """Rows with a time; with delayed entry, rows whose exit is after their entry."""
+        """Rows with a time; with delayed entry, rows whose exit is after their entry.
+
+        ``frame`` of the result holds the rows' index only (columns are read from the table
+        when needed: copying a wide table for every model is what costs on large cohorts).
+        """
+        key = (id(df), endpoint, entry)
+        hit = self._survival.get(key)
+        if hit is not None and hit[0] is df:
+            return hit[1]
+        sd = self._survival_data(df, endpoint, entry)
+        self._survival[key] = (df, sd)
+        return sd
+
+    def _survival_data(self, df: pd.DataFrame, endpoint: str, entry: bool) -> SurvivalData:
         t = pd.to_numeric(df[f"{endpoint}_time"], errors="coerce")
         keep = t.notna()
         excluded = {"no_time": int((~keep).sum())}
@@ -150,9 +174,10 @@ class AnalysisData:
             excluded["exit_not_after_entry"] = int(after.sum())
             keep = keep & ~no_entry & ~after
             en = e[keep].to_numpy(dtype=float)
-        sub = df[keep]
-        return SurvivalData(sub, t[keep].to_numpy(dtype=float), sub[f"{endpoint}_event"].to_numpy(dtype=float),
-                            en, excluded)
+        keep_np = keep.to_numpy()
+        frame = pd.DataFrame(index=df.index[keep_np])
+        return SurvivalData(frame, t.to_numpy(dtype=float)[keep_np],
+                            df[f"{endpoint}_event"].to_numpy(dtype=float)[keep_np], en, excluded)
 
 
 # --- Kaplan-Meier ---------------------------------------------------------------------------------
@@ -170,9 +195,32 @@ def curve(fit, group: str, times: list[float]) -> dict:
     return out
 
 
+def hazard_ratios(time, event, entry, groups: pd.Series, reference: str | None) -> list[dict]:
+    """Unadjusted Cox hazard ratio of each group against the reference (for the KM panel)."""
+    levels = [str(g) for g in groups.cat.categories if (groups == g).any()]
+    if len(levels) < 2:
+        return []
+    ref = reference if reference in levels else levels[0]
+    frame = pd.DataFrame({"_t": time, "_e": event, "_g": groups.astype(object).to_numpy()})
+    if entry is not None:
+        frame["_en"] = entry
+    term = f"C(_g, contr.treatment({ref!r}))"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = cox(frame, "_t", "_e", term, entry="_en" if entry is not None else None)
+    out = []
+    for _, row in fit.coefficients.iterrows():
+        level = str(row["term"])[len(term) + 3:-1]
+        out.append({"comparison": f"{level} vs {ref}", "level": level, "reference": ref, "hr": row["hr"],
+                    "lower": row["hr_lower"], "upper": row["hr_upper"], "p": row["p"]})
+    return out
+
+
 def km_block(time, event, entry, groups, conf_type: str, times: list[float], *, overall: bool = True,
-             test: SurvivalTest = SurvivalTest.LOGRANK, strata=None, pairwise: bool = False) -> dict:
-    """Curves (overall first, then by group), medians and the group comparison test."""
+             test: SurvivalTest = SurvivalTest.LOGRANK, strata=None, pairwise: bool = False,
+             hr_reference: str | None = None, with_hr: bool = False) -> dict:
+    """Curves (overall first, then by group), medians, the group comparison test and (with
+    ``with_hr``) the unadjusted hazard ratios against ``hr_reference``."""
     curves, tests = [], {}
     if overall or groups is None:
         curves.append(curve(kaplan_meier(time, event, entry=entry, conf_type=conf_type), OVERALL, times))
@@ -195,7 +243,14 @@ def km_block(time, event, entry, groups, conf_type: str, times: list[float], *, 
                     tests["pairwise"] = pw.table.to_dict("records")
             except StatsInputError as exc:
                 tests["error"] = str(exc)
-    return {"curves": curves, "tests": tests}
+    out = {"curves": curves, "tests": tests, "conf_type": conf_type, "conf_level": CONF_LEVEL}
+    if with_hr and groups is not None:
+        try:
+            out["hazard_ratios"] = hazard_ratios(time, event, entry, groups, hr_reference)
+        except StatsInputError as exc:
+            out["hazard_ratios"] = []
+            tests.setdefault("error", str(exc))
+    return out
 
 
 def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis) -> dict:
@@ -222,7 +277,8 @@ def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis) -> dict:
         block.update(curves=[], tests={})
         return block
     block.update(km_block(t, e, en, g, a.conf_type, a.times, overall=a.overall, test=a.test, strata=s,
-                          pairwise=a.pairwise))
+                          pairwise=a.pairwise, with_hr=a.hazard_ratios and a.by is not None,
+                          hr_reference=data.variable(a.by).reference if a.by is not None else None))
     if "error" in block["tests"]:
         data.warn("test_not_computed", f"{a.id}: {block['tests']['error']}", a.id)
     for c in block["curves"]:
@@ -250,7 +306,7 @@ def run_landmark(data: AnalysisData, a: LandmarkAnalysis, anchor_days: pd.Series
     at_risk = sd.time > a.at
     decided = np.ones(len(frame), dtype=bool)
     if anchor_days is not None:
-        per_unit = {TimeUnit.DAYS: 1.0, TimeUnit.WEEKS: 7.0, TimeUnit.MONTHS: 30.4375, TimeUnit.YEARS: 365.25}[data.unit]
+        per_unit = DAYS_PER_UNIT[data.unit]
         undecided = (anchor_days.reindex(frame.index).to_numpy(dtype=float) / per_unit) > a.at
         decided = ~undecided
     keep = at_risk & decided
@@ -303,6 +359,17 @@ def _rate_test(counts: np.ndarray, how: CategoricalTest) -> dict | None:
             "df": chi.df, "p": chi.pvalue, "min_expected": chi.min_expected}
 
 
+def response_definition(spec: ResponseSpec) -> str:
+    """In words, e.g. 'CR + PR + SD lasting at least 6 months'."""
+    if spec.kind is ResponseKind.BEST_RESPONSE:
+        return "best overall response (RECIST 1.1); not evaluable when never assessed"
+    if spec.kind is ResponseKind.TRR:
+        return "CR + PR"
+    if spec.min_sd_months is not None:
+        return f"CR + PR + SD lasting at least {spec.min_sd_months:g} months"
+    return "CR + PR + SD" if spec.kind is ResponseKind.DCR else "CR + PR + SD lasting at least 24 weeks"
+
+
 def run_response(data: AnalysisData, a: ResponseAnalysis) -> list[dict]:
     df = data.rows(a.id, a.where)
     if a.by is not None:
@@ -314,7 +381,7 @@ def run_response(data: AnalysisData, a: ResponseAnalysis) -> list[dict]:
     for name in a.responses:
         spec = data.responses[name]
         col = df[name]
-        block = {"analysis": a.id, "response": name, "kind": spec.kind.value,
+        block = {"analysis": a.id, "response": name, "kind": spec.kind.value, "definition": response_definition(spec),
                  "label": spec.label or name, "by": None if a.by is None else data.variable(a.by).name}
         if spec.kind is ResponseKind.BEST_RESPONSE:
             table = []
@@ -374,5 +441,6 @@ def run_table_one(data: AnalysisData, a: TableOneAnalysis) -> dict:
                           "test": t["test"], "statistic": t["statistic"], "df": t["df"], "p": t["pvalue"],
                           "smd": t["smd"], "rows": cells})
     return {"analysis": a.id, "title": a.title or "Table 1", "by": None if a.by is None else by_var.name,
+            "categorical_test": a.categorical_test.value, "numbers": res.data.to_dict("records"),
             "groups": [str(g) for g in res.groups], "group_n": list(res.group_n), "n_total": res.n_total,
             "continuous_stat": a.continuous_stat, "tests_used": list(res.tests_used), "variables": variables}

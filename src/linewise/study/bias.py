@@ -43,11 +43,20 @@ def anchor_column(analysis_id: str) -> str:
 
 
 def immortal_gap(data: AnalysisData, frame: pd.DataFrame, endpoint: str, analysis_id: str) -> np.ndarray:
-    """Per patient: time (study unit) from the endpoint's origin to the comparison's anchor."""
-    origin = pd.to_datetime(frame[f"{endpoint}_origin"])
-    anchor = pd.to_datetime(frame[anchor_column(analysis_id)])
-    days = (anchor - origin).dt.days.to_numpy(dtype=float)
-    return days / DAYS_PER_UNIT[data.unit]
+    """Per patient (rows of ``frame``): time in the study unit from the endpoint's origin to the
+    comparison's anchor."""
+    t = data.table
+    gap = day_difference(t[anchor_column(analysis_id)].loc[frame.index], t[f"{endpoint}_origin"].loc[frame.index])
+    return gap / DAYS_PER_UNIT[data.unit]
+
+
+def day_difference(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    """``later - earlier`` in days as floats (NaN where either is missing), vectorised."""
+    a = later.to_numpy(dtype="datetime64[D]")
+    b = earlier.to_numpy(dtype="datetime64[D]")
+    diff = (a - b).astype("float64")
+    diff[np.isnat(a) | np.isnat(b)] = np.nan
+    return diff
 
 
 def check(data: AnalysisData, analysis, anchor: Anchor, origin_text: str) -> dict | None:
@@ -133,7 +142,9 @@ def remedies(data: AnalysisData, analysis, run_cox, selected: list[str] | None =
             if ok.any():
                 block.update(km_block(rsd.time[ok], rsd.event[ok], rsd.entry[ok] if rsd.entry is not None else None,
                                       groups[ok].reset_index(drop=True) if groups is not None else None,
-                                      analysis.conf_type, analysis.times, overall=analysis.overall, test=analysis.test))
+                                      analysis.conf_type, analysis.times, overall=analysis.overall, test=analysis.test,
+                                      with_hr=analysis.hazard_ratios and groups is not None,
+                                      hr_reference=data.variable(analysis.by).reference if analysis.by else None))
             survival.append(block)
             summary[remedy.value] = _km_summary(block)
         elif isinstance(analysis, CoxAnalysis):

@@ -29,21 +29,9 @@ import ibis.expr.types as ir
 from ..errors import LinewiseError
 from ..model.registry import THERAPY_LINES
 from ..store.store import Store
+from .compiler import GENERIC_FUNCTIONS, Compiler, Typed, VType, suggest
 from .errors import SpecError
-from .expr import (
-    GENERIC_FUNCTIONS,
-    Call,
-    Compiler,
-    ExprError,
-    Literal,
-    Name,
-    Node,
-    Typed,
-    VType,
-    parse,
-    suggest,
-    walk,
-)
+from .expr import Call, ExprError, Literal, Name, Node, parse, walk
 from .features import (
     BASELINE,
     METASTATIC_SETTING,

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from .compiler import Typed, VType
 from .errors import SpecError
-from .expr import Typed, VType
 from .features import Anchor
 from .spec import BinsSpec, CovariateSpec, GroupsSpec, VarKind
 

@@ -35,18 +35,8 @@ import ibis.expr.types as ir
 
 from ..lines.vocabulary import DRUGS, DrugClass, closest_drug, normalize_drug
 from ..model.registry import METASTATIC_SITES, PATIENTS, THERAPY_LINES
-from .expr import (
-    DAYS_PER_MONTH,
-    DAYS_PER_YEAR,
-    Call,
-    ExprError,
-    Literal,
-    Name,
-    Typed,
-    VType,
-    literal_args,
-    suggest,
-)
+from .compiler import DAYS_PER_MONTH, DAYS_PER_YEAR, Typed, VType, literal_args, suggest
+from .expr import Call, ExprError, Literal, Name
 
 
 class AnchorKind(IntEnum):
@@ -444,7 +434,7 @@ def request_for(node: Name | Call, text: str) -> Request:
         raise ExprError(f"unknown feature {node.name!r}{suggest(node.name, [*FEATURES, *FUNCTIONS])}", node.pos, text)
     feature = FUNCTIONS.get(node.func)
     if feature is None:
-        from .expr import GENERIC_FUNCTIONS
+        from .compiler import GENERIC_FUNCTIONS
 
         if node.func in FEATURES:
             raise ExprError(f"{node.func} is a feature, not a function: write it without parentheses", node.pos, text)

@@ -10,7 +10,7 @@ of a subgroup analysis is the likelihood-ratio test of ``exposure * subgroup`` a
 
 Examples
 --------
->>> from linewise.study.expr import VType
+>>> from linewise.study.compiler import VType
 >>> term_label(Variable("ecog", "ECOG", VarKind.CATEGORICAL, VType.NUMBER, ("0", "1"), "0"), "1")
 'ECOG: 1 vs 0'
 """
@@ -93,7 +93,7 @@ def _terms(fit: CoxResult, terms: dict, names: list[str]) -> list[dict]:
     return rows
 
 
-def _model_dict(fit: CoxResult, terms: dict, names: list[str], full: bool = True) -> dict:
+def _model_dict(fit: CoxResult, terms: dict, names: list[str], full: bool = True, concordance: bool = True) -> dict:
     """A fitted model as plain data; ``full`` adds the concordance and the PH test (multivariable
     models: they cost as much as the fit itself on large cohorts)."""
     out = {"variables": [terms[n][1].name for n in names], "n": fit.n, "events": fit.n_events,
@@ -102,7 +102,7 @@ def _model_dict(fit: CoxResult, terms: dict, names: list[str], full: bool = True
                        "p": fit.likelihood_ratio_test.pvalue},
            "wald_test": {"statistic": fit.wald_test.statistic, "df": fit.wald_test.df, "p": fit.wald_test.pvalue},
            "warnings": list(fit.warnings)}
-    if full:
+    if full and concordance:
         out["concordance"] = fit.concordance.concordance
         try:
             zph = fit.proportional_hazards_test().summary()
@@ -175,7 +175,7 @@ def run_cox(data: AnalysisData, a: CoxAnalysis, sd: SurvivalData | None = None, 
     if multi and (len(multi) > 1 or not (a.univariable or a.selection is Selection.UNIVARIABLE)):
         try:
             fit = _fit(mf, " + ".join(terms[n][0] for n in multi), strata, a.ties)
-            m = _model_dict(fit, terms, multi)
+            m = _model_dict(fit, terms, multi, concordance=a.concordance)
             out.append({**head, "model": "multivariable", **selected_note, **m})
             p_ph = _global_ph_p(m)
             if p_ph is not None and p_ph < 0.05:

@@ -86,10 +86,28 @@ def frame_hash(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+SOFTWARE = ("numpy", "scipy", "pandas", "pyarrow", "ibis-framework", "duckdb", "formulaic", "pydantic")
+
+
+def software() -> dict[str, str]:
+    """Versions of Python and the packages the numbers depend on (for the methods paragraph)."""
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version(), "linewise": __version__}
+    for name in SOFTWARE:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def provenance(spec: StudySpec, store: Store, table: pd.DataFrame) -> dict:
+    """Where the numbers come from. No run date: results of the same inputs are byte-identical."""
     return {"spec_hash": spec.spec_hash(), "data_hash": store_content_hash(store),
             "analysis_table_hash": frame_hash(table), "linewise_version": __version__, "seed": spec.seed,
-            "lines_source": spec.lines.source.value,
+            "lines_source": spec.lines.source.value, "software": software(),
             "data_cutoff": spec.data_cutoff.isoformat() if spec.data_cutoff else None}
 
 
@@ -169,7 +187,8 @@ def _comparison(table: HeadlineTable, res: dict) -> dict:
                 if r is not None:
                     values[i] = r["median"]
                     cells[i] = f"{_num(r['median'], 1)} ({_num(r['min'], 1)}{DASH}{_num(r['max'], 1)})"
-        rows.append({"label": row.label, "cells": cells, "values": values, "p": p, "p_text": fmt_p(p)})
+        rows.append({"label": row.label, "show": row.show, "cells": cells, "values": values, "p": p,
+                     "p_text": fmt_p(p)})
     return {"title": table.title, "kind": table.kind, "columns": list(table.columns), "rows": rows}
 
 

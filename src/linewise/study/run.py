@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from ..lines import _sql
 from ..model.registry import PATIENTS
 from ..store.store import Store
 from . import bias
@@ -53,10 +54,10 @@ from .cohort import (
     request_anchor_columns,
     step_passes,
 )
+from .compiler import Typed, VType
 from .covariates import compile_covariate, group_variable
 from .endpoints import add_assessments, add_endpoints, add_response, request_line
 from .errors import SpecError
-from .expr import Typed, VType
 from .features import BASELINE, FrameBuilder
 from .loader import load_spec
 from .regression import run_cox, run_subgroup
@@ -77,6 +78,9 @@ RESULTS_FILE = "results.json"
 #: Temporary table holding the patient frame of a run (dropped when the run ends).
 FRAME_TABLE = "_linewise_study_frame"
 FEATURES_TABLE = "_linewise_study_features"
+LINES_TABLE = "_linewise_study_lines"
+INDEX_TABLE = "_linewise_study_index"
+TEMP_TABLES = (FRAME_TABLE, FEATURES_TABLE, INDEX_TABLE, LINES_TABLE)
 TABLE_FILE = "analysis_table"
 
 
@@ -130,14 +134,16 @@ def _comparison_vars(a) -> list[str]:
 
 
 def build(spec: StudySpec, store: Store):
-    """Compile the spec into Ibis expressions: (frame, analysis columns, context). Nothing runs."""
+    """Compile the spec and build the patient frame in the engine.
+
+    Every expression is parsed, resolved and type-checked (on an unbound table of the frame's
+    schema) before any query runs, so a mistake in a spec costs no time on a large registry.
+    The lines, the index lines and the features are then computed into temporary tables
+    (each is read several times by what follows). Returns the lazy frame expression over the
+    features table, the cohort steps, the analysis-table columns, the variables and the anchors.
+    """
     lines = lines_relation(store, spec.lines.source)
-    index = index_table(spec, lines).rename(_ixpid="patient_id")
-    pats = store.table("patients")
-    pats = pats.select(*PATIENTS.column_names)
-    base = pats.inner_join(index, pats.patient_id == index._ixpid).drop("_ixpid")
-    builder = FrameBuilder(base, lines, store.table("metastatic_sites"), store.table("performance_status"),
-                           spec.baseline.ecog_days_before, spec.baseline.ecog_days_after, spec.baseline.sites_days_after)
+    index_table(spec, lines)  # the index condition is checked here
     group = spec.groups.name if spec.groups is not None else None
     scope = PatientScope(spec, {name: BASELINE for name in spec.covariates}, group)
 
@@ -152,11 +158,8 @@ def build(spec: StudySpec, store: Store):
     step_parsed = [scope.parse(s.condition, ("cohort", i, "include" if not s.is_exclusion else "exclude"))
                    for i, s in enumerate(spec.cohort)]
     where_parsed = {a.id: scope.parse(a.where, ("analyses", i, "where")) for i, a in enumerate(spec.analyses) if a.where}
-    for parsed in [*cov_parsed.values(), *level_parsed, *step_parsed, *where_parsed.values()]:
-        for r in parsed.requests:
-            builder.add(r)
-    ep_lines = {n: request_line(builder, e.resolved().line) for n, e in spec.endpoints.items()}
-    resp_lines = {n: request_line(builder, r.line) for n, r in spec.responses.items()}
+    requests = [r for p in [*cov_parsed.values(), *level_parsed, *step_parsed, *where_parsed.values()]
+                for r in p.requests]
     anchors = {}
     for a in spec.analyses:
         names = _comparison_vars(a)
@@ -166,17 +169,46 @@ def build(spec: StudySpec, store: Store):
         if a.id in where_parsed:
             parts.append(scope.anchor(where_parsed[a.id]))
         anchors[a.id] = max(p for p in parts if p is not None)
-    line_cols = request_anchor_columns(builder, anchors.values())
+    parsed = (cov_parsed, level_parsed, step_parsed, where_parsed)
 
-    # 2. build the frame: features, assessments, endpoints, covariates, groups, steps
-    frame = builder.build()
-    frame = add_assessments(frame, store.table("response_assessments"), [*ep_lines.values(), *resp_lines.values()])
-    frame = materialize(store, frame, FEATURES_TABLE)
+    def features(lines_t, index_t):
+        index_t = index_t.rename(_ixpid="patient_id")
+        pats = store.table("patients").select(*PATIENTS.column_names)
+        base = pats.inner_join(index_t, pats.patient_id == index_t._ixpid).drop("_ixpid")
+        builder = FrameBuilder(base, lines_t, store.table("metastatic_sites"), store.table("performance_status"),
+                               spec.baseline.ecog_days_before, spec.baseline.ecog_days_after,
+                               spec.baseline.sites_days_after)
+        for r in requests:
+            builder.add(r)
+        ep_lines = {n: request_line(builder, e.resolved().line) for n, e in spec.endpoints.items()}
+        resp_lines = {n: request_line(builder, r.line) for n, r in spec.responses.items()}
+        line_cols = request_anchor_columns(builder, anchors.values())
+        frame = builder.build()
+        frame = add_assessments(frame, store.table("response_assessments"), [*ep_lines.values(), *resp_lines.values()])
+        return frame, (ep_lines, resp_lines, line_cols)
+
+    # 2. type-check the rest on an unbound table of the frame's schema: errors before any query
+    lazy, cols = features(lines, index_table(spec, lines))
+    _compile_rest(spec, scope, ibis.table(lazy.schema(), name="dry_run"), parsed, cols, anchors)
+
+    # 3. compute: lines, index lines, features (temporary tables), then the rest on top
+    lines_t = materialize(store, lines, LINES_TABLE)
+    index_t = materialize(store, index_table(spec, lines_t), INDEX_TABLE)
+    lazy, cols = features(lines_t, index_t)
+    frame = materialize(store, lazy, FEATURES_TABLE)
+    return (*_compile_rest(spec, scope, frame, parsed, cols, anchors), anchors)
+
+
+def _compile_rest(spec: StudySpec, scope: PatientScope, frame, parsed, cols, anchors):
+    """Endpoints, responses, covariates, groups, steps, analysis subsets and anchors on ``frame``."""
+    cov_parsed, level_parsed, step_parsed, where_parsed = parsed
+    ep_lines, resp_lines, line_cols = cols
+    group = spec.groups.name if spec.groups is not None else None
     frame, ep_cols = add_endpoints(frame, [(n, e.resolved(), ep_lines[n], ("endpoints", n))
                                            for n, e in spec.endpoints.items()], spec.time_unit, spec.data_cutoff)
     for n, r in spec.responses.items():
-        frame, cols = add_response(frame, n, r, resp_lines[n])
-        ep_cols.extend(cols)
+        frame, out = add_response(frame, n, r, resp_lines[n])
+        ep_cols.extend(out)
     variables, var_info, cov_exprs = {}, {}, {}
     for n, c in spec.covariates.items():
         typed = scope.compile(cov_parsed[n], frame, {})
@@ -188,13 +220,9 @@ def build(spec: StudySpec, store: Store):
         frame = frame.mutate(**cov_exprs)
     for n, v in var_info.items():
         variables[n] = Typed(frame[n], v.vtype, v.levels if v.vtype is VType.STRING else None)
-    group_expr = None
     if spec.groups is not None:
-        branches = []
-        for p in level_parsed:
-            cond = scope.compile(p, frame, variables, want=VType.BOOLEAN)
-            branches.append((cond.expr.fill_null(False), p))
-        group_expr = ibis.cases(*[(c, lv.name) for (c, _), lv in zip(branches, spec.groups.levels, strict=True)],
+        conds = [scope.compile(p, frame, variables, want=VType.BOOLEAN).expr.fill_null(False) for p in level_parsed]
+        group_expr = ibis.cases(*[(c, lv.name) for c, lv in zip(conds, spec.groups.levels, strict=True)],
                                 else_=ibis.null("string"))
         frame = frame.mutate(**{group: group_expr})
         var_info[group] = group_variable(spec.groups, scope.group_anchor)
@@ -211,20 +239,19 @@ def build(spec: StudySpec, store: Store):
     steps = [(s.id, s.label, s.is_exclusion, frame[f"_step{i}"]) for i, s in enumerate(spec.cohort)]
     columns = ["patient_id", *([group] if group else []), "index_start", "index_line_number", *spec.covariates,
                *ep_cols, *[c for c in extra if not c.startswith("_step")]]
-    return frame, steps, columns, var_info, anchors
+    return frame, steps, columns, var_info
 
 
 def materialize(store: Store, expr: ibis.Table, name: str = FRAME_TABLE) -> ibis.Table:
     """Compute ``expr`` once into a temporary table of the connection and return it.
 
-    The attrition counts and the analysis table both read the patient frame; compiling and
-    running its (large) query once keeps the run fast. The SQL is Ibis's compilation of the
-    expression for the store's engine; ``CREATE TEMPORARY TABLE ... AS`` is standard SQL.
+    What follows reads these relations several times (lines and index lines by every feature
+    aggregate, the patient frame by the attrition count and the fetch); computing each once
+    keeps a run on millions of patients fast. The statement is ``CREATE TEMP TABLE ... AS``
+    with Ibis's compilation of the expression for the store's engine (the same helper the line
+    algorithm uses).
     """
-    sql = ibis.to_sql(expr, dialect=store.con.name)
-    store.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-    store.con.raw_sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
-    return store.con.table(name)
+    return _sql.create_as(store.con, name, expr, temp=True)
 
 
 def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: str | Path | None = None,
@@ -267,8 +294,8 @@ def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: 
         keep = keep & frame[group].notnull()
     note("fetching the analysis table")
     table = frame.filter(keep).select(*columns).execute()
-    for name in (FRAME_TABLE, FEATURES_TABLE):
-        store.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+    for name in TEMP_TABLES:
+        _sql.drop(store.con, name)
     table = table.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
     note("running the analyses")
     results = analyse(spec, table, var_info, anchors)
@@ -304,8 +331,8 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
         elif isinstance(a, LandmarkAnalysis):
             gap = None
             if bias.anchor_column(a.id) in table.columns:
-                gap = (pd.to_datetime(table[bias.anchor_column(a.id)])
-                       - pd.to_datetime(table[f"{a.endpoint}_origin"])).dt.days
+                gap = pd.Series(bias.day_difference(table[bias.anchor_column(a.id)], table[f"{a.endpoint}_origin"]),
+                                index=table.index)
             res["survival"].append(run_landmark(data, a, gap))
         if isinstance(a, KaplanMeierAnalysis | CoxAnalysis | SubgroupAnalysis) and a.id in anchors and len(table):
             warning = bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint))
@@ -322,6 +349,11 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
                     res["bias"].append({"analysis": a.id, "endpoint": a.endpoint, "naive": naive, **summary})
     res["study"] = {"name": spec.name, "title": spec.title, "description": spec.description,
                     "reference": spec.reference, "time_unit": spec.time_unit.value, "schema_version": spec.schema_version}
+    res["cohort"] = {"index_event": spec.index.label, "index_definition": spec.index.line,
+                     "occurrence": spec.index.occurrence.value, "lines_source": spec.lines.source.value,
+                     "steps": [{"id": s.id, "label": s.label, "kind": "exclude" if s.is_exclusion else "include",
+                                "definition": s.condition} for s in spec.cohort]}
+    res["methods"] = _methods(spec)
     res["groups"] = _groups_summary(spec, table)
     res["endpoints"] = _endpoint_summary(spec, table, endpoints)
     res["covariates"] = [{"name": v.name, "label": v.label, "kind": v.kind.value, "levels": v.levels,
@@ -330,6 +362,22 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
                          for n, v in var_info.items() if n in spec.covariates]
     res["warnings"] = data.warnings
     return res
+
+
+def _methods(spec: StudySpec) -> dict:
+    """Settings the methods paragraph of a report states."""
+    cox = [a for a in spec.analyses if isinstance(a, CoxAnalysis)]
+    km = [a for a in spec.analyses if isinstance(a, KaplanMeierAnalysis)]
+    t1 = [a for a in spec.analyses if isinstance(a, TableOneAnalysis)]
+    return {"analyses": {
+        "alpha": 0.05, "conf_level": 0.95,
+        "km_conf_type": km[0].conf_type if km else None,
+        "cox_ties": cox[0].ties if cox else None,
+        "multivariable_selection": sorted({a.selection.value for a in cox}) or None,
+        "selection_alpha": sorted({a.alpha for a in cox if a.selection.value == "univariable"}) or None,
+        "multivariable_covariates": {a.id: list(a.adjust_for) for a in cox if a.adjust_for} or None,
+        "subgroup_interaction_test": "likelihood-ratio test of exposure x subgroup",
+        "table_one_categorical_test": t1[0].categorical_test.value if t1 else None}}
 
 
 def _find_blocks(res, aid):

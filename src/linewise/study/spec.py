@@ -349,6 +349,7 @@ class KaplanMeierAnalysis(_Analysis):
     pairwise: bool = False
     times: list[float] = Field(default_factory=list)
     conf_type: Literal["log", "log-log", "plain"] = "log"
+    hazard_ratios: bool = False  # unadjusted Cox HR of each group vs the reference, for the plot panel
     remedies: list[Remedy] = Field(default_factory=list)
 
 
@@ -363,6 +364,7 @@ class CoxAnalysis(_Analysis):
     univariable: bool = True
     strata: str | None = None
     ties: Literal["efron", "breslow"] = "efron"
+    concordance: bool = True  # Harrell's C of multivariable models (costly on very large cohorts)
     remedies: list[Remedy] = Field(default_factory=list)
 
     @model_validator(mode="after")
