@@ -155,7 +155,9 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     event = np.asarray(event, dtype=bool)
     weights = np.asarray(weights, dtype=float)
     n = time.shape[0]
-    strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
+    one_stratum = strata is None
+    strata = np.zeros(n, dtype=np.int64) if one_stratum else np.asarray(strata, dtype=np.int64)
+    unit_weights = bool((weights == 1).all())
     if entry is not None:
         entry = np.asarray(entry, dtype=float)
 
@@ -167,9 +169,11 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     k = np.int64(uniq.size + 1)
     stop_key = strata * k + 1 + _ranks(time, uniq)
     order = _stable_argsort(2 * stop_key + ~event)
-    time, event, weights, strata, stop_key = (
-        np.take(a, order) for a in (time, event, weights, strata, stop_key)
-    )
+    time, event, stop_key = (np.take(a, order) for a in (time, event, stop_key))
+    if not unit_weights:  # (constant arrays need no reordering)
+        weights = np.take(weights, order)
+    if not one_stratum:
+        strata = np.take(strata, order)
     if entry is not None:
         entry = np.take(entry, order)
 
@@ -217,7 +221,7 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         hi_event=2 * hi + event,
         event=event,
         weights=weights,
-        unit_weights=bool((weights == 1).all()),
+        unit_weights=unit_weights,
         death_idx=death_idx,
         death_group=death_group,
         efron_frac=efron_frac,

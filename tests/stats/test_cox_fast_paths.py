@@ -1,0 +1,169 @@
+"""The Cox engine's fast paths give the same numbers as the plain ones.
+
+Performance work on :func:`linewise.stats.cox` (block sums per event time, a radix sort on
+integer keys, a model matrix without formulaic for plain numeric columns, a lazily
+computed concordance, timefix through ``np.unique``) must not change results: each fast
+path is checked here against the straightforward computation it replaces.  Agreement
+with R itself is in ``test_cox.py`` (golden values).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linewise.stats import concordance
+from linewise.stats.cox import cox
+from linewise.stats.cox_fit import derivatives
+from linewise.stats.cox_risk import _ranks, _stable_argsort, build_risk_sets
+from linewise.stats.timefix import timefix
+
+cox_module = importlib.import_module("linewise.stats.cox")
+
+
+def _data(n=400, seed=11, continuous=False):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    t = np.ceil(rng.exponential(30.0 * np.exp(-x @ np.array([0.4, -0.2, 0.1]))))
+    if continuous:
+        t = t + rng.uniform(0, 0.9, n)
+    return pd.DataFrame(
+        {
+            "t": t,
+            "e": (rng.random(n) < 0.7).astype(int),
+            "a": x[:, 0],
+            "b": x[:, 1],
+            "k": rng.integers(0, 5, n),  # integer column
+            "f32": x[:, 2].astype(np.float32),
+            "odd name": rng.normal(size=n),
+            "flag": rng.random(n) < 0.5,
+            "g": rng.choice(["u", "v", "w"], n),
+            "s": rng.integers(0, 3, n),
+            "w": rng.integers(1, 4, n).astype(float),
+            "start": np.floor(t * rng.uniform(0.0, 0.8, n)) - 1.0,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "formula", ["a + b", "b + a + a", "a + k + f32", "`odd name` + a", "k"]
+)
+def test_plain_numeric_design_equals_formulaic(formula, monkeypatch):
+    df = _data()
+    fast = cox_module._design(df, formula)
+    monkeypatch.setattr(cox_module, "_plain_numeric_design", lambda *_: None)
+    slow = cox_module._design(df, formula)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    assert fast[1] == slow[1]
+    assert [(n, c.tolist()) for n, c in fast[2]] == [(n, c.tolist()) for n, c in slow[2]]
+
+
+@pytest.mark.parametrize("formula", ["flag + a", "g", "a:b", "np.log(k + 1)", "C(k)", "a + b:k"])
+def test_other_formulas_go_through_formulaic(formula):
+    assert cox_module._plain_numeric_design(_data(), formula) is None
+
+
+def test_concordance_is_lazy_cached_and_equal_to_standalone():
+    df = _data()
+    res = cox(df, "t", "e", "a + b + k")
+    assert "concordance" not in res.__dict__  # not computed by the fit itself
+    c = res.concordance
+    assert res.concordance is c
+    eta = df[["a", "b", "k"]].to_numpy() @ res.coefficients["coef"].to_numpy()
+    alone = concordance(df["t"], df["e"], eta, reverse=True)
+    assert c.concordance == pytest.approx(alone.concordance, rel=1e-12)
+    assert c.std_err == pytest.approx(alone.std_err, rel=1e-9)
+
+
+def test_lazy_parts_do_not_see_later_changes_to_the_data():
+    df = _data()
+    res = cox(df, "t", "e", "a + b", weights="w")
+    before = cox(df, "t", "e", "a + b", weights="w").concordance
+    df.loc[:, ["t", "a", "w"]] = 1.0  # the caller reuses its frame after fitting
+    assert res.concordance.concordance == before.concordance
+    assert res.concordance.std_err == before.std_err
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+@pytest.mark.parametrize("layout", ["plain", "strata", "entry", "weights"])
+def test_block_sums_match_brute_force_risk_sets(continuous, layout):
+    """Loglik, score and information at a random beta, against sums over explicit risk sets."""
+    df = _data(150, seed=5, continuous=continuous)
+    x = df[["a", "b", "k"]].to_numpy(float)
+    t, e = df["t"].to_numpy(float), df["e"].to_numpy(bool)
+    w = df["w"].to_numpy() if layout == "weights" else np.ones(len(df))
+    strata = df["s"].to_numpy() if layout == "strata" else None
+    entry = df["start"].to_numpy(float) if layout == "entry" else None
+    rs = build_risk_sets(t, e, w, strata, entry, "efron")
+    beta = np.array([0.3, -0.2, 0.1])
+    xs = x[rs.order]
+    d = derivatives(rs, xs, xs @ beta)
+    dw = derivatives(rs, xs, xs @ beta, work={})  # reused-buffer path, as in Newton
+    for got in (d, dw):
+        ll, u, imat = _brute_force(t, e, w, strata, entry, x, beta)
+        assert got.loglik == pytest.approx(ll, rel=1e-12)
+        np.testing.assert_allclose(got.u, u, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(got.imat, imat, rtol=1e-9, atol=1e-9)
+
+
+def _brute_force(t, e, w, strata, entry, x, beta):
+    """Efron loglik / score / information by looping over the distinct event times."""
+    strata = np.zeros(t.size, int) if strata is None else strata
+    entry = np.full(t.size, -np.inf) if entry is None else entry
+    eta = x @ beta
+    r = w * np.exp(eta)
+    ll, u, imat = 0.0, np.zeros(x.shape[1]), np.zeros((x.shape[1],) * 2)
+    for s in np.unique(strata):
+        for time in np.unique(t[e & (strata == s)]):
+            risk = (strata == s) & (t >= time) & (entry < time)
+            dead = risk & e & (t == time)
+            d, wd = dead.sum(), w[dead].sum()
+            s0, s1 = r[risk].sum(), r[risk] @ x[risk]
+            s2 = (x[risk] * r[risk, None]).T @ x[risk]
+            d0, d1 = r[dead].sum(), r[dead] @ x[dead]
+            d2 = (x[dead] * r[dead, None]).T @ x[dead]
+            ll += w[dead] @ eta[dead]
+            u += w[dead] @ x[dead]
+            for k in range(d):
+                f = k / d
+                den = s0 - f * d0
+                m = (s1 - f * d1) / den
+                ll -= wd / d * np.log(den)
+                u -= wd / d * m
+                imat += wd / d * ((s2 - f * d2) / den - np.outer(m, m))
+    return ll, u, imat
+
+
+def test_rank_lookup_and_radix_sort_equal_searchsorted_and_lexsort():
+    rng = np.random.default_rng(2)
+    for values in (
+        np.ceil(rng.exponential(300, 5000)),  # whole days: lookup table
+        np.ceil(rng.exponential(300, 5000)) - 400.0,  # negative whole numbers
+        rng.exponential(300, 5000),  # continuous: binary search
+    ):
+        uniq = np.unique(values)
+        np.testing.assert_array_equal(_ranks(values, uniq), np.searchsorted(uniq, values))
+    event = rng.random(5000) < 0.5
+    time = np.ceil(rng.exponential(300, 5000))
+    strata = rng.integers(0, 3, 5000)
+    for big in (False, True):
+        tt = time * 1000 if big else time  # > 16 bits of keys: the int64 stable sort
+        uniq = np.unique(tt)
+        key = 2 * (strata * (uniq.size + 1) + 1 + np.searchsorted(uniq, tt)) + ~event
+        np.testing.assert_array_equal(_stable_argsort(key), np.lexsort((~event, tt, strata)))
+
+
+def test_timefix_equals_find_interval_reference():
+    rng = np.random.default_rng(4)
+    base = np.round(rng.exponential(100, 3000), 2)
+    jitter = base * (1 + rng.choice([0.0, 1e-12, -1e-12, 1e-10], base.size))
+    times = np.where(rng.random(base.size) < 0.5, base, jitter)
+    (got,) = timefix(times)
+    pooled = np.unique(times)
+    dy = np.diff(pooled)
+    tol = np.sqrt(np.finfo(float).eps)
+    cuts = pooled[np.concatenate(([True], ~((dy <= tol) | (dy / np.mean(np.abs(pooled)) <= tol))))]
+    np.testing.assert_array_equal(got, cuts[np.searchsorted(cuts, times, side="right") - 1])
