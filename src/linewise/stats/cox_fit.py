@@ -126,8 +126,9 @@ def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray, 
     return v
 
 
-#: rows per chunk of the weighted Gram matrix: ~1 MB of covariates, cache-resident
-_CHUNK_BYTES = 1 << 20
+#: bytes of covariates per chunk of the weighted Gram matrix (cache-resident, small enough
+#: for a single-threaded BLAS call)
+_CHUNK_BYTES = 1 << 18
 
 
 def _weighted_gram(x: np.ndarray, v: np.ndarray, overwrite_v: bool = False) -> np.ndarray:
@@ -350,7 +351,7 @@ def _center_scale(x, rs: RiskSets, nocenter):
         center = xc[first].copy()
         w_dev = np.where(used, w, 0.0)
     else:
-        center = (w @ xc) / np.sum(w)
+        center = np.einsum("i,ij->j", w, xc) / np.sum(w)
         w_dev = w
     center = np.where(nocenter, 0.0, center)
     xc -= center
@@ -393,14 +394,15 @@ def newton_raphson(
     n, p = x.shape
     nocenter = _nocenter(x)
     xc, means, scale = _center_scale(x, rs, nocenter)
-    event_x = np.where(rs.event, rs.weights, 0.0) @ xc  # sum of w x over the events
+    event_x = np.einsum("i,ij->j", np.where(rs.event, rs.weights, 0.0), xc)  # sum of w x, events
     outer = np.outer(scale, scale)
     work: dict = {}
     eta = np.empty(n)
 
     def at(beta):
         # derivatives with respect to the scaled coefficients (R's working scale)
-        np.dot(xc, beta * scale, out=eta)
+        # einsum: a single-threaded pass (a threaded BLAS gemv only adds waiting on a busy machine)
+        np.einsum("ij,j->i", xc, beta * scale, out=eta)
         d = derivatives(rs, xc, eta, event_x=event_x, work=work)
         return _Step(d.loglik, d.u * scale, d.imat * outer)
 
