@@ -129,3 +129,58 @@ def test_exclusion_with_unknown_condition_keeps_the_patient(store):
     r = run_study(s, store)
     step = r.results["attrition"][-1]
     assert (step["n"], step["excluded"], step["unknown"]) == (7, 0, 1)
+
+
+def test_duplicated_line_numbers_keep_the_earliest_and_warn(tmp_path):
+    """The importer rejects a repeated line number; other sources (a database) may hold one."""
+    import pyarrow as pa
+
+    from linewise.model.registry import THERAPY_LINES
+    from linewise.store.store import arrow_schema
+
+    registry = {"patients": [patient("D1")], "therapy_lines": [
+        line("D1", 1, "2014-02-01", "trastuzumab + pertuzumab + docetaxel", end="2014-12-01"),
+        line("D1", 2, "2015-01-01", TDM1, end="2015-06-01"),
+    ]}
+    store = make_store(tmp_path, registry)
+    schema = arrow_schema(THERAPY_LINES)
+    extra = {f.name: [None] for f in schema}
+    extra.update(patient_id=["D1"], line_number=[2], setting=["metastatic"], start_date=[dt.date(2015, 7, 1)],
+                 agents=[["capecitabine", "lapatinib"]])
+    store.insert("therapy_lines", pa.table(extra, schema=schema))
+    r = run_study(spec(occurrence="last"), store)
+    [w] = [w for w in r.warnings if w["kind"] == "duplicate_line_numbers"]
+    assert w["count"] == 1
+    assert r.table.set_index("patient_id").loc["D1", "index_start"].date() == dt.date(2015, 1, 1)
+
+
+def test_derived_lines_as_the_source(store, tmp_path):
+    """lines: {source: derived} reads the store's derived_lines (drugs given count as agents)."""
+    import pyarrow as pa
+
+    rows = [("Q1", 1, "2014-02-01", ["trastuzumab", "pertuzumab", "docetaxel"]), ("Q1", 2, "2015-01-01", [TDM1]),
+            ("Q2", 1, "2014-02-01", ["trastuzumab", "paclitaxel"]), ("Q2", 2, "2015-01-01", [TDM1])]
+    data = pa.table({"patient_id": [r[0] for r in rows], "line_number": pa.array([r[1] for r in rows], pa.int32()),
+                     "setting": ["metastatic"] * 4,
+                     "start_date": pa.array([dt.date.fromisoformat(r[2]) for r in rows], pa.date32()),
+                     "end_date": pa.nulls(4, pa.date32()), "agents": [r[3] for r in rows],
+                     "drugs_given": [r[3] for r in rows]})
+    from linewise.lines import _sql
+
+    _sql.create_from_arrow(store.con, "derived_lines", data, temp=True)
+    try:
+        r = run_study(derived_spec(), store)
+        assert r.table.set_index("patient_id")["pre"].to_dict() == {"Q1": "Pmab", "Q2": "Tmab"}
+    finally:
+        _sql.drop(store.con, "derived_lines")
+
+
+def test_derived_lines_missing_is_a_clear_error(store):
+    from linewise.errors import LinewiseError
+
+    with pytest.raises(LinewiseError, match="no derived lines"):
+        run_study(derived_spec(), store)
+
+
+def derived_spec():
+    return spec_from_data({**spec().model_dump(mode="json", exclude_none=True), "lines": {"source": "derived"}})

@@ -81,7 +81,11 @@ LINE_FUNCTIONS = {"has": "has(drug_or_class): the line contains the drug or a dr
 
 
 def lines_relation(store: Store, source: LinesSource) -> ir.Table:
-    """Lines of therapy as one relation, metastatic line numbers made unique per patient."""
+    """Lines of therapy as one relation (recorded or derived) in the recorded lines' shape.
+
+    Duplicated metastatic line numbers are not resolved here: see
+    :func:`duplicate_line_numbers` and :func:`unique_line_numbers`.
+    """
     if source is LinesSource.RECORDED:
         t = store.table("therapy_lines")
     else:
@@ -98,7 +102,21 @@ def lines_relation(store: Store, source: LinesSource) -> ir.Table:
             from ..store.store import table_schema
 
             cols[name] = ibis.null(table_schema(schema)[name])
-    t = t.select(**cols)
+    return t.select(**cols)
+
+
+def duplicate_line_numbers(lines: ir.Table) -> int:
+    """How many metastatic lines repeat a (patient, line number) already taken (one aggregate
+    query; the window that resolves them sorts every line, so it runs only when needed)."""
+    met = lines.filter((lines.setting == METASTATIC_SETTING) & lines.line_number.notnull())
+    counts = met.group_by([met.patient_id, met.line_number]).aggregate(n=met.count())
+    value = counts.filter(counts.n > 1).aggregate(extra=(counts.n - 1).sum()).execute()["extra"].iloc[0]
+    return 0 if value is None or value != value else int(value)
+
+
+def unique_line_numbers(lines: ir.Table) -> ir.Table:
+    """Metastatic lines with one row per patient and line number: the earliest start wins."""
+    t = lines
     rank = ibis.row_number().over(group_by=[t.patient_id, t.setting, t.line_number],
                                   order_by=[t.start_date, t.end_date])
     t = t.mutate(_dup=rank)

@@ -49,10 +49,12 @@ from .cohort import (
     PatientScope,
     anchor_date,
     attrition,
+    duplicate_line_numbers,
     index_table,
     lines_relation,
     request_anchor_columns,
     step_passes,
+    unique_line_numbers,
 )
 from .compiler import Typed, VType
 from .covariates import compile_covariate, group_variable
@@ -79,8 +81,9 @@ RESULTS_FILE = "results.json"
 FRAME_TABLE = "_linewise_study_frame"
 FEATURES_TABLE = "_linewise_study_features"
 LINES_TABLE = "_linewise_study_lines"
+LINE_FEATURES_TABLE = "_linewise_study_line_features"
 INDEX_TABLE = "_linewise_study_index"
-TEMP_TABLES = (FRAME_TABLE, FEATURES_TABLE, INDEX_TABLE, LINES_TABLE)
+TEMP_TABLES = (FRAME_TABLE, FEATURES_TABLE, LINE_FEATURES_TABLE, INDEX_TABLE, LINES_TABLE)
 TABLE_FILE = "analysis_table"
 
 
@@ -133,14 +136,15 @@ def _comparison_vars(a) -> list[str]:
     return []
 
 
-def build(spec: StudySpec, store: Store):
+def build(spec: StudySpec, store: Store, note: Callable[[str], None] = lambda _msg: None):
     """Compile the spec and build the patient frame in the engine.
 
     Every expression is parsed, resolved and type-checked (on an unbound table of the frame's
     schema) before any query runs, so a mistake in a spec costs no time on a large registry.
     The lines, the index lines and the features are then computed into temporary tables
     (each is read several times by what follows). Returns the lazy frame expression over the
-    features table, the cohort steps, the analysis-table columns, the variables and the anchors.
+    features table, the cohort steps, the analysis-table columns, the variables, the anchors and
+    warnings about the data (duplicated line numbers).
     """
     lines = lines_relation(store, spec.lines.source)
     index_table(spec, lines)  # the index condition is checked here
@@ -171,7 +175,7 @@ def build(spec: StudySpec, store: Store):
         anchors[a.id] = max(p for p in parts if p is not None)
     parsed = (cov_parsed, level_parsed, step_parsed, where_parsed)
 
-    def features(lines_t, index_t):
+    def features(lines_t, index_t, compute=None):
         index_t = index_t.rename(_ixpid="patient_id")
         pats = store.table("patients").select(*PATIENTS.column_names)
         base = pats.inner_join(index_t, pats.patient_id == index_t._ixpid).drop("_ixpid")
@@ -184,6 +188,8 @@ def build(spec: StudySpec, store: Store):
         resp_lines = {n: request_line(builder, r.line) for n, r in spec.responses.items()}
         line_cols = request_anchor_columns(builder, anchors.values())
         frame = builder.build()
+        if compute is not None:  # the assessment windows read the features: compute them first
+            frame = compute(frame)
         frame = add_assessments(frame, store.table("response_assessments"), [*ep_lines.values(), *resp_lines.values()])
         return frame, (ep_lines, resp_lines, line_cols)
 
@@ -192,11 +198,22 @@ def build(spec: StudySpec, store: Store):
     _compile_rest(spec, scope, ibis.table(lazy.schema(), name="dry_run"), parsed, cols, anchors)
 
     # 3. compute: lines, index lines, features (temporary tables), then the rest on top
+    note("computing lines of therapy")
+    notes = []
+    n_dup = duplicate_line_numbers(lines)
+    if n_dup:
+        lines = unique_line_numbers(lines)
+        notes.append({"kind": "duplicate_line_numbers", "analysis": None, "count": n_dup,
+                      "message": f"{n_dup} metastatic line(s) repeat a patient's line number; the line with the "
+                                 "earliest start was kept for each number and the others were left out"})
     lines_t = materialize(store, lines, LINES_TABLE)
+    note("choosing index lines")
     index_t = materialize(store, index_table(spec, lines_t), INDEX_TABLE)
-    lazy, cols = features(lines_t, index_t)
+    note("computing features")
+    lazy, cols = features(lines_t, index_t, lambda f: materialize(store, f, LINE_FEATURES_TABLE))
+    note("adding tumour assessments")
     frame = materialize(store, lazy, FEATURES_TABLE)
-    return (*_compile_rest(spec, scope, frame, parsed, cols, anchors), anchors)
+    return (*_compile_rest(spec, scope, frame, parsed, cols, anchors), anchors, notes)
 
 
 def _compile_rest(spec: StudySpec, scope: PatientScope, frame, parsed, cols, anchors):
@@ -279,7 +296,7 @@ def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: 
     if not isinstance(store, Store):
         store = Store.open(store, create=False)
     note("compiling the study")
-    frame, steps, columns, var_info, anchors = build(spec, store)
+    frame, steps, columns, var_info, anchors, notes = build(spec, store, note)
     note("building the patient frame")
     frame = materialize(store, frame.select(*columns, *[f"_step{i}" for i in range(len(steps))]))
     steps = [(sid, label, exclusion, frame[f"_step{i}"]) for i, (sid, label, exclusion, _) in enumerate(steps)]
@@ -299,6 +316,7 @@ def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: 
     table = table.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
     note("running the analyses")
     results = analyse(spec, table, var_info, anchors)
+    results["warnings"] = notes + results["warnings"]
     results["attrition"] = attr
     results["provenance"] = provenance(spec, store, table)
     results["headline"] = headline(spec, results)
