@@ -14,7 +14,9 @@ import ibis
 import pyarrow as pa
 
 
-def _quote(name: str) -> str:
+def _quote(name: str, con: ibis.BaseBackend | None = None) -> str:
+    if con is not None and con.name == "pyspark":  # Spark SQL quotes identifiers with backticks
+        return "`" + name.replace("`", "``") + "`"
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -29,12 +31,17 @@ def run(con: ibis.BaseBackend, sql: str) -> None:
 
 def drop(con: ibis.BaseBackend, name: str) -> None:
     """Drop table ``name`` if it exists."""
-    run(con, f"DROP TABLE IF EXISTS {_quote(name)}")
+    run(con, f"DROP TABLE IF EXISTS {_quote(name, con)}")
 
 
 def create_as(con: ibis.BaseBackend, name: str, expr: ibis.Table, *, temp: bool = True) -> ibis.Table:
     """(Re)create ``name`` from an expression and return it as a table."""
     drop(con, name)
+    if con.name == "pyspark":
+        # Spark has no temporary tables: a Parquet table in the current database, which the
+        # callers drop when done
+        run(con, f"CREATE TABLE {_quote(name, con)} USING parquet AS {con.compile(expr)}")
+        return con.table(name)
     kind = "TEMP TABLE" if temp else "TABLE"
     run(con, f"CREATE {kind} {_quote(name)} AS {con.compile(expr)}")
     return con.table(name)
@@ -43,7 +50,13 @@ def create_as(con: ibis.BaseBackend, name: str, expr: ibis.Table, *, temp: bool 
 def create_from_arrow(con: ibis.BaseBackend, name: str, data: pa.Table, *, temp: bool = True) -> ibis.Table:
     """(Re)create ``name`` with the schema of ``data`` and insert its rows."""
     drop(con, name)
-    con.create_table(name, schema=ibis.Schema.from_pyarrow(data.schema), temp=temp)
+    spark = con.name == "pyspark"
+    con.create_table(name, schema=ibis.Schema.from_pyarrow(data.schema), temp=temp and not spark)
     if data.num_rows:
-        con.insert(name, data)
+        if spark:  # Ibis' Spark insert goes through pandas and nulls nullable integer columns
+            from ..store.engines import spark_insert_arrow
+
+            spark_insert_arrow(con, name, data)
+        else:
+            con.insert(name, data)
     return con.table(name)

@@ -33,12 +33,26 @@ def _date(days: ibis.Value) -> ibis.Value:
     return (_EPOCH + days.as_interval("D")).cast("timestamp").cast("date")
 
 
+def _backend_name(t: ibis.Table) -> str | None:
+    """The engine of a bound table (None for unbound ones, e.g. when only compiling SQL)."""
+    try:
+        return t._find_backend().name
+    except Exception:  # ibis raises IbisError for unbound tables
+        return None
+
+
 def _strings(d: ibis.Table, where: ibis.Value) -> ibis.Value:
     """Drug names where ``where``, in order of first exposure then name; empty, not null.
 
     Aggregates (first day, drug) pairs and sorts the list afterwards: an ordered aggregate
     (``array_agg(... ORDER BY ...)``) is several times slower in DuckDB.
     """
+    if _backend_name(d) == "postgres":
+        # PostgreSQL cannot sort an array of records (UNNEST needs a column list) nor type an
+        # empty ARRAY[] literal: an ordered aggregate over every row of the group (never empty),
+        # nulls where `where` fails, then removed
+        every = ibis.ifelse(where, d.drug, ibis.null("string")).collect(order_by=[d.first_s, d.drug], include_null=True)
+        return every.filter(lambda x: x.notnull())
     pairs = ibis.struct({"s": d.first_s, "drug": d.drug}).collect(where=where)
     names = pairs.sort().map(lambda x: x.drug)
     return ibis.coalesce(names, ibis.literal([], type="array<string>"))
