@@ -387,9 +387,9 @@ def cox(
     wald_stat, _ = quadratic_test(used_var[np.ix_(keep, keep)], fit.coef[keep])
     lr = -2 * (fit.loglik_init - fit.loglik)
 
-    cl_for_c = None
-    if robust:
-        cl_for_c = cluster_labels if cluster_labels is not None else np.arange(df.shape[0])
+    # R's robust concordance variance sums the influence within clusters; without a
+    # cluster every observation is its own, i.e. no summing at all
+    cl_for_c = cluster_labels if robust else None
 
     coefficients = _coef_table(names, fit.coef, var, robust_var)
     for msg in notes:

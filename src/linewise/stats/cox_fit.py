@@ -79,11 +79,24 @@ def _risk_set_sums(rs: RiskSets, risk: np.ndarray, x: np.ndarray, ws: _Work):
     return s0, s1, b0[rs.blk_first], np.take(b1, rs.blk_first, axis=0, out=ws.get("d1", (g, p)), mode="clip")
 
 
-def _group_cumsum_at(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
-    """``sum of per_group[g] over groups g at risk for each observation`` (n or n x p)."""
-    shape = (1,) + per_group.shape[1:]
-    c = np.concatenate([np.zeros(shape), np.cumsum(per_group, axis=0)])
-    return c[rs.hi] - c[rs.lo]
+def _at_risk_sums(rs: RiskSets, per_group: np.ndarray, own_event: np.ndarray, out=None) -> np.ndarray:
+    """Per row: ``sum of per_group[g] over the groups at risk - [row is an event of g] own_event[g]``.
+
+    (n,) or (n, p).  An event row's last group at risk is its own (``hi - 1``), so both
+    cases read one table of prefix sums indexed by ``2 hi + event`` -- one gather from a
+    small table, no scatter over the event rows.
+    """
+    shape = per_group.shape[1:]
+    c = np.zeros((per_group.shape[0] + 1, *shape))
+    np.cumsum(per_group, axis=0, out=c[1:])
+    table = np.empty((2 * c.shape[0], *shape))
+    table[0::2] = c
+    table[1::2] = c
+    table[3::2] -= own_event
+    res = np.take(table, rs.hi_event, axis=0, out=out, mode="clip")
+    if not rs.lo_zero:
+        res -= np.take(c, rs.lo, axis=0)
+    return res
 
 
 class _Work:
@@ -108,20 +121,8 @@ class _Work:
 
 
 def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``v_i = risk_i * (sum of a_g over the groups at risk - [i is an event of g] b_g)``.
-
-    An event row's last group at risk is its own (``hi - 1``), so both cases read one
-    table of prefix sums, indexed by ``2 hi + event`` (no scatter over the event rows).
-    """
-    c = np.zeros(a.size + 1)
-    np.cumsum(a, out=c[1:])
-    table = np.empty(2 * c.size)
-    table[0::2] = c
-    table[1::2] = c
-    table[3::2] -= b
-    v = np.take(table, rs.hi_event, out=out, mode="clip")
-    if not rs.lo_zero:
-        v -= c[rs.lo]
+    """``v_i = risk_i * (sum of a_g over the groups at risk - [i is an event of g] b_g)``."""
+    v = _at_risk_sums(rs, a, b, out=out)
     v *= risk
     return v
 
@@ -145,7 +146,8 @@ def _weighted_gram(x: np.ndarray, v: np.ndarray, overwrite_v: bool = False) -> n
     buf = np.empty((min(rows, n), p))
     g = np.zeros((p, p), order="F")
     for start in range(0, n, rows):
-        y = np.multiply(x[start : start + rows], sv[start : start + rows, None], out=buf[: min(rows, n - start)])
+        stop = start + rows if start + rows < n else n
+        y = np.multiply(x[start:stop], sv[start:stop, None], out=buf[: stop - start])
         g = scipy.linalg.blas.dsyrk(1.0, y.T, beta=1.0, c=g, trans=0, overwrite_c=1)
     return np.triu(g) + np.triu(g, 1).T
 

@@ -19,7 +19,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cox_fit import RiskSets, _group_cumsum_at, derivatives, quadratic_test
+from .cox_fit import RiskSets, _at_risk_sums, _weighted_gram, derivatives, quadratic_test
+
+
+def _sorted_residuals(rs: RiskSets, xc: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    """Unweighted score residuals in the *sorted* order of ``rs`` (n x p).
+
+    ``xc`` is ``x[rs.order]`` centred (centring does not change ``L_i`` -- each term is a
+    difference x - mean -- but keeps the products well conditioned); ``eta`` is sorted.
+    """
+    d = derivatives(rs, xc, eta)
+    # per group: sum_r h_r, sum_r h_r f_r, sum_r h_r m_r, sum_r h_r f_r m_r, mean_r m_r
+    am_g = d.s1 * d.c0[:, None] - d.d1 * d.c1[:, None]
+    bm_g = d.s1 * d.c1[:, None] - d.d1 * d.c2[:, None]
+    mbar_g = d.s1 * d.q0[:, None] - d.d1 * d.q1[:, None]
+    # L_i = x_i (delta_i - e_i h_i) + e_i hm_i - delta_i mbar_g(i), with h, hm the at-risk
+    # sums above (own-group Efron corrections included)
+    e = np.exp(eta - d.shift)
+    alpha = rs.event - e * _at_risk_sums(rs, d.a, d.b)
+    resid = _at_risk_sums(rs, am_g, bm_g)
+    resid *= e[:, None]
+    resid -= _at_risk_sums(rs, np.zeros_like(mbar_g), -mbar_g)  # [event] mbar_g(i)
+    resid += xc * alpha[:, None]
+    return resid
 
 
 def score_residuals(rs: RiskSets, x: np.ndarray, eta: np.ndarray) -> np.ndarray:
@@ -27,39 +49,26 @@ def score_residuals(rs: RiskSets, x: np.ndarray, eta: np.ndarray) -> np.ndarray:
 
     ``x`` and ``eta`` are in the original row order; so is the result.
     """
-    # Centring x does not change L_i (each term is a difference x - mean) but keeps the
-    # products below well conditioned.
-    xc = (x - x.mean(axis=0))[rs.order]
-    eta = eta[rs.order]
-    d = derivatives(rs, xc, eta)
-    dg = rs.death_group
-    di = rs.death_idx
-    # per group: sum_r h_r, sum_r h_r f_r, sum_r h_r m_r, sum_r h_r f_r m_r, mean_r m_r
-    a_g, b_g = d.a, d.b
-    am_g = d.s1 * d.c0[:, None] - d.d1 * d.c1[:, None]
-    bm_g = d.s1 * d.c1[:, None] - d.d1 * d.c2[:, None]
-    mbar_g = d.s1 * d.q0[:, None] - d.d1 * d.q1[:, None]
-
-    h_sum = _group_cumsum_at(rs, a_g)
-    hm_sum = _group_cumsum_at(rs, am_g)
-    h_sum[di] -= b_g[dg]
-    hm_sum[di] -= bm_g[dg]
-    e = np.exp(eta - d.shift)
-    resid = -(e[:, None] * (xc * h_sum[:, None] - hm_sum))
-    resid[di] += xc[di] - mbar_g[dg]
+    xc = np.take(np.asarray(x, dtype=float), rs.order, axis=0)
+    xc -= xc.mean(axis=0)
+    resid = _sorted_residuals(rs, xc, np.take(eta, rs.order))
     out = np.empty_like(resid)
     out[rs.order] = resid
     return out
 
 
-def _collapse(values: np.ndarray, cluster) -> np.ndarray:
-    if cluster is None:
-        return values
-    _, codes = np.unique(np.asarray(cluster), return_inverse=True)
-    codes = codes.ravel()
+def _collapse(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Column sums of ``values`` within clusters (``codes`` 0 .. n_clusters - 1)."""
     return np.stack(
-        [np.bincount(codes, weights=values[:, k]) for k in range(values.shape[1])], axis=1
+        [np.bincount(codes, weights=values[:, k], minlength=n_clusters) for k in range(values.shape[1])], axis=1
     )
+
+
+def _cross(values: np.ndarray, codes: np.ndarray | None, n_clusters: int) -> np.ndarray:
+    """``C' C`` where ``C`` holds the rows of ``values`` summed within clusters."""
+    if codes is not None:
+        values = _collapse(values, codes, n_clusters)
+    return _weighted_gram(values, np.ones(values.shape[0]))
 
 
 def robust_variance(
@@ -68,14 +77,23 @@ def robust_variance(
     """Robust variance ``D'D`` and the robust score test, as ``coxph(robust=TRUE)``.
 
     ``D`` holds the weighted dfbeta residuals ``w_i L_i V`` summed within ``cluster``
-    (each observation its own cluster when ``cluster`` is None).  The robust score test
-    uses the weighted score residuals at beta = 0 the same way (R's ``rscore``).
+    (each observation its own cluster when ``cluster`` is None), so ``D'D = V' (C'C) V``
+    with ``C`` the cluster sums of ``w_i L_i``.  The robust score test uses the weighted
+    score residuals at beta = 0 the same way (R's ``rscore``).  Everything is computed in
+    the sorted order of ``rs`` (sums do not depend on the order; cluster labels follow).
     """
-    w = np.empty(rs.n)
-    w[rs.order] = rs.weights  # back to the original row order of the residuals
-    w = w[:, None]
-    dfbeta = _collapse(w * score_residuals(rs, x, eta) @ naive_var, cluster)
-    rvar = dfbeta.T @ dfbeta
-    resid0 = _collapse(w * score_residuals(rs, x, np.zeros_like(eta)), cluster)
-    rscore, _ = quadratic_test(resid0.T @ resid0, resid0.sum(axis=0))
+    codes, n_clusters = None, rs.n
+    if cluster is not None:
+        _, codes = np.unique(np.asarray(cluster), return_inverse=True)
+        codes = codes.ravel()[rs.order]
+        n_clusters = int(codes.max()) + 1 if codes.size else 0
+    w = rs.weights[:, None]
+    xc = np.take(np.asarray(x, dtype=float), rs.order, axis=0)
+    xc -= xc.mean(axis=0)
+    wres = _sorted_residuals(rs, xc, np.take(eta, rs.order))
+    wres *= w
+    rvar = naive_var.T @ _cross(wres, codes, n_clusters) @ naive_var
+    wres0 = _sorted_residuals(rs, xc, np.zeros(rs.n))
+    wres0 *= w
+    rscore, _ = quadratic_test(_cross(wres0, codes, n_clusters), wres0.sum(axis=0))
     return rvar, rscore
