@@ -136,7 +136,9 @@ def make_early_lines(rnd: Random, pt: Patients, met_dx: np.ndarray) -> EarlyLine
     # an aromatase inhibitor after; five years or until relapse.
     last_end = np.where(el.exists[:, 1], el.start[:, 1] + el.stop[:, 1], el.start[:, 0] + el.stop[:, 0])
     any_trunc = el.truncated[:, 0] | el.truncated[:, 1]
-    e_start = last_end + np.round(14 + 28 * u(5)).astype(np.int64)
+    # Adjuvant endocrine therapy starts after surgery, also after neoadjuvant chemotherapy
+    # (whose last dose precedes surgery): a line that starts after surgery is adjuvant.
+    e_start = np.maximum(last_end, surgery) + np.round(14 + 28 * u(5)).astype(np.int64)
     age_at_dx = pt.age - (met_dx - primary_dx) / 365.25
     ai = np.where(rnd.uniform(S.ENDOCRINE, gid) < 0.6, ri["E_LET"], ri["E_ANA"])
     endo = np.where(age_at_dx < 50, ri["E_TAM"], ai)
