@@ -404,7 +404,10 @@ def newton_raphson(
     def at(beta):
         # derivatives with respect to the scaled coefficients (R's working scale)
         # einsum: a single-threaded pass (a threaded BLAS gemv only adds waiting on a busy machine)
-        np.einsum("ij,j->i", xc, beta * scale, out=eta)
+        if beta.any():
+            np.einsum("ij,j->i", xc, beta * scale, out=eta)
+        else:
+            eta.fill(0.0)  # the start, beta = 0
         d = derivatives(rs, xc, eta, event_x=event_x, work=work)
         return _Step(d.loglik, d.u * scale, d.imat * outer)
 

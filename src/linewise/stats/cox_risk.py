@@ -192,15 +192,19 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     else:
         efron_frac = np.zeros(dkey.size)
 
-    hi = np.searchsorted(gkey, stop_key, side="right")
     exit_first = np.searchsorted(stop_key, gkey, side="left")
+    # hi[i] = number of groups with key <= stop_key[i] = number of exit_first <= i (the
+    # rows are sorted by key): a running count instead of a binary search per row
+    hi = np.zeros(n, dtype=np.int64)
+    hi[exit_first] = 1
+    np.cumsum(hi, out=hi)
     stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
     exit_blocks, (blk_first, _, blk_end) = _blocks(n, [exit_first, exit_first + group_d, stratum_end])
     if (stratum_end == n).all():
         blk_end = None  # one stratum: the risk sets run to the last row (nothing to subtract)
     entry_order = entry_first = entry_end = entry_blocks = eblk_first = eblk_end = None
     if entry is None:
-        lo = np.searchsorted(gkey, strata * k, side="left")
+        lo = np.zeros(n, dtype=np.int64) if one_stratum else np.searchsorted(gkey, strata * k, side="left")
     else:
         entry_key = strata * k + 1 + _ranks(entry, uniq)
         # at risk needs entry < t: groups with t <= entry are excluded.
@@ -210,7 +214,8 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         entry_first = np.searchsorted(sorted_entry_key, gkey, side="left")
         entry_end = np.searchsorted(sorted_entry_key, (gstrat + 1) * k, side="left")
         entry_blocks, (eblk_first, eblk_end) = _blocks(n, [entry_first, entry_end], entry_order)
-    lo = np.minimum(lo, hi)
+    if entry is not None:
+        lo = np.minimum(lo, hi)  # (without entry a row's stratum starts at or before hi)
     return RiskSets(
         n=n,
         n_groups=int(starts.size),
