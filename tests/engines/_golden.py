@@ -4,7 +4,8 @@ Rows (keys): import counts per table, the store summary, a T-DM1 cohort built in
 (size per line group), Kaplan-Meier medians with CIs and log-rank statistics computed from
 risk-set counts aggregated *in the engine* (with and without delayed entry), and — where the
 study engine runs on the engine — every number of a Study C run (attrition, KM medians,
-log-rank, Cox HRs, tests). Counts must agree exactly, statistics to 1e-9 relative.
+log-rank, Cox HRs, tests), and the lines of therapy derived from the raw drug records (counts
+and a digest of every line). Counts must agree exactly, statistics to 1e-9 relative.
 """
 
 from __future__ import annotations
@@ -80,6 +81,27 @@ def store_rows(store: Store, registry: Path) -> dict:
                 "summary.patients_with_lines": s.patients_with_lines})
     for t in s.tables:
         row[f"summary.{t.table}.rows"], row[f"summary.{t.table}.dates"] = t.rows, f"{t.date_from}..{t.date_to}"
+    return row
+
+
+def lines_rows(store: Store) -> dict:
+    """Lines of therapy derived in the engine: counts and every line's content."""
+    import hashlib
+
+    from linewise.lines.algorithm import derive_lines
+
+    run = derive_lines(store)
+    row = {f"lines.counts.{k}": v for k, v in run.counts.items()}
+    row["lines.iterations"] = run.iterations
+    lines = run.lines().sort_values(["patient_id", "line_seq"])
+    for k, n in lines.groupby(lines.line_number.fillna(0).astype(int)).size().items():
+        row[f"lines.by_number.{k}"] = int(n)
+    text = "\n".join(
+        f"{r.patient_id}|{r.line_seq}|{r.line_number}|{r.setting}|{r.start_date:%F}|{r.end_date:%F}|{'+'.join(r.agents)}|"
+        f"{'+'.join(r.drugs_given)}|{int(r.n_exposures)}|{r.start_rule}|{r.end_rule}"
+        for r in lines.itertuples())
+    row["lines.content_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    run.drop()
     return row
 
 
