@@ -104,9 +104,10 @@ class AnalysisData:
         """The analysis table restricted by an analysis's ``where`` (computed once per analysis)."""
         if where is None:
             return self.table
-        if analysis_id not in self._rows:
-            self._rows[analysis_id] = self.table[self.table[f"in_{analysis_id}"].fillna(False).astype(bool)]
-        return self._rows[analysis_id]
+        # analyses with the same condition share one subset (memory: the table can be large)
+        if where not in self._rows:
+            self._rows[where] = self.table[self.table[f"in_{analysis_id}"].fillna(False).astype(bool)]
+        return self._rows[where]
 
     def variable(self, name: str) -> Variable:
         if name == "group" and self.group is not None:
