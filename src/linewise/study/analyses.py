@@ -11,8 +11,8 @@ Examples
 --------
 >>> import numpy as np
 >>> block = km_block(np.array([1.0, 2, 3, 4]), np.array([1, 1, 0, 1]), None, None, "log", [])
->>> block["curves"][0]["median"]
-2.0
+>>> block["curves"][0]["median"]  # S = 0.5 from t = 2 to the next event at t = 4 (R's rule)
+3.0
 """
 
 from __future__ import annotations

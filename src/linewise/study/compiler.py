@@ -110,6 +110,7 @@ class Compiler:
     Examples
     --------
     >>> import ibis
+    >>> from linewise.study.expr import parse
     >>> t = ibis.table({"age": "float64"}, name="t")
     >>> names = lambda n: Typed(t[n.name], VType.NUMBER)
     >>> out = Compiler("age >= 18", names, None).compile(parse("age >= 18"))

@@ -2,8 +2,9 @@
 
 Examples
 --------
+>>> import io
 >>> from rich.console import Console
->>> console = Console(width=100, record=True)
+>>> console = Console(file=io.StringIO(), width=100, record=True)
 >>> print_attrition([{"step": "registry", "label": "Patients in the registry", "n": 49, "excluded": 0},
 ...                  {"step": "prior_tdm1", "label": "Prior T-DM1", "n": 47, "excluded": 2}], console)
 >>> "Prior T-DM1" in console.export_text()

@@ -30,7 +30,7 @@ plus ``if(cond, a, b)``, ``coalesce(a, b, ...)``, ``date('2015-01-31')``,
 Examples
 --------
 >>> parse("index_line_number >= 3 and prior('pertuzumab')")
-Binary(op='and', left=Binary(op='>=', left=Name(name='index_line_number', pos=0), right=Literal(value=3, pos=21), pos=18), right=Call(func='prior', args=(Literal(value='pertuzumab', pos=32),), pos=26), pos=23)
+Binary(op='and', left=Binary(op='>=', left=Name(name='index_line_number', pos=0), right=Literal(value=3, pos=21), pos=18), right=Call(func='prior', args=(Literal(value='pertuzumab', pos=33),), pos=27), pos=23)
 """
 
 from __future__ import annotations

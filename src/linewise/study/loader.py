@@ -18,7 +18,7 @@ Examples
 >>> spec_from_yaml(text, "demo.yaml")
 Traceback (most recent call last):
 ...
-linewise.study.errors.SpecError: demo.yaml:7:17: endpoints.os.preset: 'os_indx' is not allowed; use one of 'pfs_radiological', 'pfs_composite', 'os_metastatic', 'os_index', 'ttnt', 'ttd', 'dot', 'rwpfs' (did you mean 'os_index'?)
+linewise.study.errors.SpecError: demo.yaml:7:16: endpoints.os.preset: 'os_indx' is not allowed; use one of 'pfs_radiological', 'pfs_composite', 'os_metastatic', 'os_index', 'ttnt', 'ttd', 'dot', 'rwpfs' (did you mean 'os_index'?)
 """
 
 from __future__ import annotations
