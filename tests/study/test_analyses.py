@@ -100,3 +100,18 @@ def test_subgroup_levels_equal_fits_within_each_level(recipe_results):
         assert level["n"] == len(sub)
         assert level["hr"] == pytest.approx(float(fit.coefficients["hr"].iloc[0]), rel=1e-12)
         assert np.isfinite(level["logrank_p"])
+
+
+def test_limits_not_reached_print_as_nr():
+    """Study A's 3rd-line CI (2.3 - NA): a limit the curve never reaches is NR, never a number."""
+    from linewise.study.analyses import km_block
+    from linewise.study.results import _medians, to_jsonable
+    from linewise.study.spec import HeadlineTable
+
+    time = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    event = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+    block = to_jsonable({"analysis": "km", **km_block(time, event, None, None, "log", [])})
+    curve = block["curves"][0]
+    assert curve["median"] is not None and curve["upper"] is None
+    table = _medians(HeadlineTable(title="t", kind="medians", analysis="km"), {"survival": [block]})
+    assert table["rows"][0]["cells"][2].endswith("NR")
