@@ -242,7 +242,7 @@ def _to_postgres(con: duckdb.DuckDBPyConnection, url: str) -> None:
                 cur.execute(f"DROP TABLE IF EXISTS {t}")
                 cur.execute(ddl(t))
         for t in TABLES:
-            reader = con.execute(f"SELECT * FROM {t}").fetch_record_batch(500_000)
+            reader = con.execute(f"SELECT * FROM {t}").to_arrow_reader(500_000)
             for batch in reader:
                 import pyarrow as pa
 
