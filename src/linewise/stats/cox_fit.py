@@ -18,9 +18,11 @@ right-censored data, ``agreg.fit`` -> C ``agfit4`` for counting-process data):
   entry); a group's event rows form one block.  Each row is at risk for a contiguous
   range ``[lo, hi)`` of event groups, so the second-derivative term ``sum_g a_g S2_g``
   is the weighted Gram matrix ``X' diag(v) X`` with ``v_i = risk_i * sum_{g in [lo_i,
-  hi_i)} a_g`` -- one symmetric BLAS update (``dsyrk``) per step.  Sums over the Efron
-  terms of a group reduce to scalars times the group's ``S1`` and ``D1``, so no (events
-  x covariates) array is built; there is no Python loop over rows or times.
+  hi_i)} a_g`` -- symmetric BLAS updates (``dsyrk``) over cache-sized row chunks.  Sums
+  over the Efron terms of a group reduce to scalars times the group's ``S1`` and ``D1``,
+  so no (events x covariates) array is built; there is no Python loop over rows or
+  times.  Scratch arrays are reused across steps; the scaling of the covariates is
+  applied to beta, the score and the information rather than to the (n x p) matrix.
 * Iteration.  Same start (beta = 0), Newton steps, step-halving and stopping rule
   (``|1 - loglik_old / loglik_new| <= eps``) as ``coxfit6`` / ``agfit4``, on covariates
   centred and scaled the way R does it, so the returned iterate is R's iterate (Newton's
