@@ -29,7 +29,8 @@ class Blocks:
     """
 
     cuts: np.ndarray  # (B + 1,) int32/int64, strictly increasing, cuts[0] = 0, cuts[-1] = n
-    rows: np.ndarray | None  # (n,) sorted position of each ordered position
+    rows: np.ndarray | None  # (n,) sorted position of each ordered position; None: identity
+    cols: np.ndarray  # (n,) column indices of the block matrix (``rows``, or arange(n))
 
     def sums(self, risk: np.ndarray, x: np.ndarray, work=None) -> tuple[np.ndarray, np.ndarray]:
         """Per block: sum of ``risk`` (B,) and of ``risk * x`` (B, p).
@@ -44,21 +45,8 @@ class Blocks:
         if work is not None and self.rows is None and 8 * n_blocks > risk.size:
             rx = np.multiply(x, r[:, None], out=work.get("rx", x.shape))
             return s0, np.add.reduceat(rx, self.cuts[:-1], axis=0, out=work.get("b1", (n_blocks, x.shape[1])))
-        cols = self.rows if self.rows is not None else _identity(risk.size, self.cuts.dtype)
-        m = scipy.sparse.csr_array((r, cols, self.cuts), shape=(self.cuts.size - 1, risk.size))
+        m = scipy.sparse.csr_array((r, self.cols, self.cuts), shape=(n_blocks, risk.size))
         return s0, m @ x
-
-
-_IDENTITY: dict = {}
-
-
-def _identity(n: int, dtype) -> np.ndarray:
-    """``arange(n)`` (cached: the column indices of the sorted-order block matrix)."""
-    key = (n, np.dtype(dtype).str)
-    if key not in _IDENTITY:
-        _IDENTITY.clear()
-        _IDENTITY[key] = np.arange(n, dtype=dtype)
-    return _IDENTITY[key]
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -75,7 +63,8 @@ def _blocks(n: int, boundaries: list[np.ndarray], rows=None) -> tuple[Blocks, li
     cuts = _sorted_unique(np.concatenate([np.array([0, n], dtype=np.int64), *boundaries]))
     # int32 indices keep the sparse product free of index conversions
     itype = np.int32 if n < 2**31 - 1 else np.int64
-    blocks = Blocks(cuts.astype(itype), None if rows is None else rows.astype(itype))
+    rows = None if rows is None else rows.astype(itype)
+    blocks = Blocks(cuts.astype(itype), rows, np.arange(n, dtype=itype) if rows is None else rows)
     return blocks, [np.searchsorted(cuts, b) for b in boundaries]
 
 
