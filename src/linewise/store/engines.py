@@ -256,6 +256,10 @@ class SparkStore(ServerStore):
     inside drops the staging tables: nothing changed. A failure *during* the swap itself can
     leave some tables swapped and others not; the ``imports`` log is swapped last, so such a
     half-applied batch has no import log row and re-running the import repairs it.
+
+    The store's tables live in the session's current database. With Spark's default
+    in-memory catalog they last as long as the session (the Parquet files stay in the
+    warehouse folder); a persistent store needs a metastore (Hive, Unity Catalog on Databricks).
     """
 
     engine: Engine = Engine.SPARK
