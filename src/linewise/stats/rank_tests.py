@@ -307,7 +307,10 @@ def t_test(x, y, equal_var: bool = False, conf_level: float = 0.95) -> TTestResu
     if se == 0 or se < 10 * np.finfo(float).eps * max(abs(mx), abs(my)):
         raise StatsInputError("x, y: data are essentially constant; the t statistic is undefined")
     if not equal_var:
-        df = (sx2 + sy2) ** 2 / (sx2**2 / (nx - 1) + sy2**2 / (ny - 1))
+        # Welch-Satterthwaite df, written in shares of the total variance: the same value as
+        # (sx2 + sy2)^2 / (sx2^2/(nx-1) + sy2^2/(ny-1)) without squaring huge variances.
+        share_x, share_y = sx2 / (sx2 + sy2), sy2 / (sx2 + sy2)
+        df = 1.0 / (share_x**2 / (nx - 1) + share_y**2 / (ny - 1))
     t = (mx - my) / se
     half = sps.t.ppf(1.0 - (1.0 - level) / 2.0, df) * se
     return TTestResult(
