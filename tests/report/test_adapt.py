@@ -85,7 +85,8 @@ def engine_results(n: int = 160, seed: int = 4) -> dict:
              "lower": None, "upper": None, "min": 0.1, "max": 40.2}]},
         "table_one": {"analysis": "table1", "title": "Baseline", "by": "pretreatment", "groups": ["Tmab/Pmab", "Tmab"],
                       "group_n": list(t1.group_n), "n_total": t1.n_total, "continuous_stat": "median_range",
-                      "tests_used": list(t1.tests_used),
+                      "tests_used": list(t1.tests_used), "overall": False,
+                      "numbers": t1.data.to_dict("records"),
                       "variables": [{"variable": v, "label": v, "type": tests.loc[v, "type"], "test": tests.loc[v, "test"],
                                      "p": float(tests.loc[v, "pvalue"]), "rows": rows(v)} for v in ("age", "ecog")]},
         "bias": [], "headline": [], "covariates": [{"name": "age", "missing": 3}],
@@ -112,21 +113,39 @@ def test_engine_format_is_detected_and_mapped():
     assert r["cox"][1]["ph_test"]["global_p"] == [x for x in res["cox"][1]["ph_test"] if x["term"] == "GLOBAL"][0]["p"]
     assert r["endpoints"][0]["origin"] == "start of the index line"
     assert r["endpoints"][0]["events"] == ["radiological progression (RECIST 1.1)", "death from any cause"]
-    # Table 1 cells (printed text in the engine's results) read back to the numbers of table_one
+    # Table 1 cells are the engine's tidy numbers (table_one's data), not text read back
     data = t1.data
     ecog = r["table_one"]["variables"][1]
     for lev in ecog["levels"]:
         for g in ("Tmab/Pmab", "Tmab"):
             row = data[(data.variable == "ecog") & (data.level == lev["level"]) & (data.group == g)].iloc[0]
             assert lev["cells"][g]["n"] == int(row["n"])
-            assert lev["cells"][g]["percent"] == round(float(row["percent"]), 1)
+            assert lev["cells"][g]["percent"] == float(row["percent"])
+            assert lev["cells"][g]["N"] == int(row["N"])
     assert r["table_one"]["groups"] == ["Tmab/Pmab", "Tmab"]  # group order, not the JSON's sorted keys
     age = r["table_one"]["variables"][0]["cells"]["Tmab"]
     row = data[(data.variable == "age") & (data.group == "Tmab")].iloc[0]
-    assert (age["median"], age["min"], age["max"]) == (round(row["median"], 1), row["min"], row["max"])
+    assert (age["n"], age["median"], age["min"], age["max"]) == (row["n"], row["median"], row["min"], row["max"])
     assert "covariates" not in r  # what the report does not show does not leave with it
     rates = r["response_tables"][0]["rates"][0]
     assert rates["by_group"]["Tmab"]["estimate"] == 0.25 and rates["test"] == "Pearson's Chi-squared test"
+
+
+def test_km_block_hr_and_labelled_covariates_are_read_from_the_engine():
+    res, _, _ = engine_results()
+    res["cox"] = []  # no Cox analysis: the KM block's own HR is shown
+    own = {"comparison": "Tmab/Pmab vs Tmab", "level": "Tmab/Pmab", "reference": "Tmab", "hr": 1.5, "lower": 1.1,
+           "upper": 2.0, "p": 0.01}
+    res["survival"][0]["hazard_ratios"] = [own]
+    res["methods"]["analyses"]["multivariable_covariate_labels"] = {
+        "pfs_cox": [{"name": "visceral", "label": "Visceral metastases"}]}
+    res["responses"][1].update(definition="CR + PR", responders=["CR", "PR"], min_sd_duration=None)
+    r = from_study_results(res)
+    h = r["survival"][0]["hazard_ratios"][0]
+    assert (h["comparison"], h["hr"], h["lower"], h["upper"], h["p"]) == ("Tmab/Pmab vs Tmab", 1.5, 1.1, 2.0, 0.01)
+    assert r["methods"]["analyses"]["multivariable_covariates"] == ["Visceral metastases"]
+    rate = r["response_tables"][0]["rates"][0]
+    assert rate["definition"] == "CR + PR" and rate["responders"] == ["CR", "PR"] and rate["min_sd_duration"] is None
 
 
 def test_report_from_engine_results_file(tmp_path):

@@ -2,16 +2,14 @@
 
 The engine writes every number of a run, in blocks shaped by its analyses; the report reads
 the sub-schema of ``schema.md``. This module maps one to the other without computing any
-statistic: it renames fields, picks the unadjusted hazard ratio of a Kaplan-Meier comparison
-from the Cox block of the same endpoint and exposure, words enum values for the methods
-text, and reads Table 1 cells (which the engine stores as printed text, "13 (72.2%)") back
-into numbers so that they can be suppressed and traced. Only what the report shows is kept,
+statistic: it renames fields, takes the unadjusted hazard ratio of a Kaplan-Meier comparison
+from the KM block (or, without one, from the Cox block of the same endpoint and exposure),
+words enum values for the methods text, and takes Table 1 from the engine's tidy numbers
+(``table_one.numbers``) so that cells can be suppressed and traced. Only what the report shows is kept,
 so ``report.json`` holds the numbers of the report and nothing else.
 """
 
 from __future__ import annotations
-
-import re
 
 __all__ = ["from_study_results", "is_study_results"]
 
@@ -143,7 +141,12 @@ def _cox(models: list[dict]) -> list[dict]:
 
 
 def _panel_hrs(block: dict, cox: list[dict]) -> list[dict]:
-    """Unadjusted HR(s) of the KM comparison: the univariable model of the same endpoint and exposure."""
+    """Unadjusted HR(s) of the KM comparison: the engine's own (``hazard_ratios`` of the KM block,
+    spec option ``hazard_ratios``), else the univariable model of the same endpoint and exposure."""
+    if block.get("hazard_ratios"):
+        return [{"comparison": h.get("comparison"), "hr": h.get("hr"), "lower": h.get("lower"), "upper": h.get("upper"),
+                 "p": h.get("p"), "model": "cox", "ties": "efron", "source": block.get("analysis")}
+                for h in block["hazard_ratios"]]
     for m in cox:
         if (m.get("endpoint") == block["endpoint"] and m.get("model") == "univariable"
                 and m.get("exposure") is not None and m.get("exposure") == block.get("by")
@@ -231,7 +234,10 @@ def _responses(blocks: list[dict]) -> list[dict]:
             "name": b.get("response"),
             "label": b.get("label") or b.get("response"),
             # the engine's labels often carry the definition already: "Disease control rate (CR + PR + SD ...)"
-            "definition": None if "(" in str(b.get("label")) else _RATE_DEFINITIONS.get(b.get("kind")),
+            "definition": None if "(" in str(b.get("label")) else (b.get("definition")
+                                                                     or _RATE_DEFINITIONS.get(b.get("kind"))),
+            "responders": b.get("responders"),
+            "min_sd_duration": b.get("min_sd_duration"),
             "method": b.get("conf_method", "clopper-pearson"),
             "conf_level": 0.95,
             "by_group": {g["group"]: {"x": g.get("x"), "n": g.get("n"),
@@ -243,74 +249,49 @@ def _responses(blocks: list[dict]) -> list[dict]:
     return list(tables.values())
 
 
-_COUNT_PCT = re.compile(r"^\s*(\d+)\s*(?:\(\s*([\d.]+)%\s*\))?\s*$")
-_CONT = re.compile(r"^\s*(NA|-?[\d.]+)\s*\(\s*(NA|-?[\d.]+)\s*(,|–|-)\s*(NA|-?[\d.]+)\s*\)\s*$")
+def _absent(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
 
 
-def _number(text: str):
-    return None if text == "NA" else float(text)
-
-
-def _decimals(text: str) -> int:
-    return len(text.split(".", 1)[1]) if "." in text else 0
+_CONT_KEYS = {"median_iqr": ("q1", "q3"), "median_range": ("min", "max")}
 
 
 def _table_one(t1: dict) -> dict | None:
-    """Table 1 numbers read back from the engine's printed cells (format of linewise.stats)."""
-    if not t1 or not t1.get("variables"):
+    """Table 1 from the engine's tidy numbers (``numbers``: the long ``TableOneResult.data``)."""
+    if not t1 or not t1.get("variables") or not t1.get("numbers"):
         return None
-    first = t1["variables"][0]["rows"][0]["cells"]
-    # column order of the groups (the engine writes JSON with sorted keys: cells are alphabetical)
-    order = ["Overall", *[str(g) for g in t1.get("groups", [])]]
-    columns = [c for c in order if c in first] + [c for c in first if c not in order]
-    group_n = dict(zip([str(g) for g in t1.get("groups", [])], t1.get("group_n", []), strict=False))
-    if "Overall" in columns:
+    groups = [str(g) for g in t1.get("groups") or []]
+    overall = t1.get("overall", not groups)
+    columns = (["Overall"] if overall else []) + groups
+    group_n = dict(zip(groups, t1.get("group_n") or [], strict=False))
+    if overall:
         group_n["Overall"] = t1.get("n_total")
-    digits, pdigits = 1, 1
+    stat = t1.get("continuous_stat", "median_iqr")
+    spread = _CONT_KEYS.get(stat, ("q1", "q3"))
+    numbers: dict = {}
+    for rec in t1["numbers"]:
+        numbers.setdefault(rec["variable"], []).append(rec)
     variables = []
     for v in t1["variables"]:
+        recs = [r for r in numbers.get(v["variable"], []) if r.get("group") in columns]
         entry = {"variable": v["variable"], "label": v["label"], "type": v["type"], "test": v.get("test"), "p": v.get("p")}
-        missing = {}
-        for row in v["rows"]:
-            if row["row_type"] == "missing":
-                missing = {c: int(row["cells"][c]) for c in columns if str(row["cells"].get(c, "")).isdigit()}
         if v["type"] == "continuous":
-            cells = {}
-            for c in columns:
-                m = _CONT.match(str(v["rows"][0]["cells"].get(c, "")))
-                if m is None:
-                    cells[c] = {}
-                    continue
-                digits = _decimals(m.group(1))
-                a, b = ("min", "max") if m.group(3) != "," else ("q1", "q3")
-                n = group_n.get(c)
-                cells[c] = {"n": None if n is None else n - missing.get(c, 0), "median": _number(m.group(1)),
-                            a: _number(m.group(2)), b: _number(m.group(4))}
-            entry["cells"] = cells
+            by_col = {r["group"]: r for r in recs}
+            entry["cells"] = {c: ({"n": by_col[c].get("n"), "median": by_col[c].get("median"),
+                                   **{k: by_col[c].get(k) for k in spread}} if c in by_col else {}) for c in columns}
+            missing = {c: by_col[c].get("n_missing") for c in columns if c in by_col}
         else:
-            levels = []
-            for row in v["rows"]:
-                if row["row_type"] != "level":
-                    continue
-                cells = {}
-                for c in columns:
-                    m = _COUNT_PCT.match(str(row["cells"].get(c, "")))
-                    if m is None:
-                        cells[c] = {}
-                        continue
-                    if m.group(2):
-                        pdigits = _decimals(m.group(2))
-                    n = group_n.get(c)
-                    cells[c] = {"n": int(m.group(1)), "N": None if n is None else n - missing.get(c, 0),
-                                "percent": float(m.group(2)) if m.group(2) else None}
-                levels.append({"level": row["level"], "cells": cells})
-            entry["levels"] = levels
+            unknown = {r["level"] for r in recs if _absent(r.get("N"))}  # the missing-count rows
+            missing = {r["group"]: r.get("n") for r in recs if r["level"] in unknown}
+            levels = list(dict.fromkeys(r["level"] for r in recs if r["level"] not in unknown))
+            cells = {(r["level"], r["group"]): {"n": r.get("n"), "N": r.get("N"), "percent": r.get("percent")}
+                     for r in recs if r["level"] not in unknown}
+            entry["levels"] = [{"level": lev, "cells": {c: cells.get((lev, c), {}) for c in columns}} for lev in levels]
         if any(missing.values()):
             entry["missing"] = missing
         variables.append(entry)
     return {"analysis": t1.get("analysis"), "title": t1.get("title"), "by": t1.get("by"), "groups": columns,
-            "group_n": group_n, "continuous_stat": t1.get("continuous_stat", "median_iqr"), "digits": digits,
-            "percent_digits": pdigits, "variables": variables}
+            "group_n": group_n, "continuous_stat": stat, "digits": 1, "percent_digits": 1, "variables": variables}
 
 
 def _bias(items: list[dict], survival: list[dict]) -> list[dict]:
@@ -345,6 +326,10 @@ def _method_settings(res: dict, cox_raw: list[dict]) -> dict:
     if "univariable" in selection or any(m.get("selection") == "univariable" for m in multi):
         alpha = _first(given.get("selection_alpha")) or next((m.get("alpha") for m in multi if m.get("alpha")), None)
         out.update(multivariable_selection="univariable", selection_alpha=alpha)
+    labelled = given.get("multivariable_covariate_labels") or {}
+    if labelled:
+        out["multivariable_covariates"] = list(dict.fromkeys(c.get("label") or c.get("name")
+                                                             for covs in labelled.values() for c in covs))
     test = given.get("subgroup_interaction_test")
     if test:
         out["subgroup_interaction_test"] = "likelihood ratio" if "likelihood" in str(test) else str(test)

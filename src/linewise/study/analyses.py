@@ -371,6 +371,20 @@ def response_definition(spec: ResponseSpec) -> str:
     return "CR + PR + SD" if spec.kind is ResponseKind.DCR else "CR + PR + SD lasting at least 24 weeks"
 
 
+def response_fields(spec: ResponseSpec) -> dict:
+    """The definition as structured fields: the best responses that count (``responders``) and the
+    minimum duration of stable disease (``min_sd_duration``: value and unit, None when any SD counts)."""
+    if spec.kind is ResponseKind.BEST_RESPONSE:
+        return {"responders": None, "min_sd_duration": None}
+    if spec.kind is ResponseKind.TRR:
+        return {"responders": ["CR", "PR"], "min_sd_duration": None}
+    if spec.min_sd_months is not None:
+        return {"responders": ["CR", "PR", "SD"], "min_sd_duration": {"value": spec.min_sd_months, "unit": "months"}}
+    if spec.kind is ResponseKind.DCR:
+        return {"responders": ["CR", "PR", "SD"], "min_sd_duration": None}
+    return {"responders": ["CR", "PR", "SD"], "min_sd_duration": {"value": 24, "unit": "weeks"}}
+
+
 def run_response(data: AnalysisData, a: ResponseAnalysis) -> list[dict]:
     df = data.rows(a.id, a.where)
     if a.by is not None:
@@ -383,7 +397,8 @@ def run_response(data: AnalysisData, a: ResponseAnalysis) -> list[dict]:
         spec = data.responses[name]
         col = df[name]
         block = {"analysis": a.id, "response": name, "kind": spec.kind.value, "definition": response_definition(spec),
-                 "label": spec.label or name, "by": None if a.by is None else data.variable(a.by).name}
+                 "label": spec.label or name, "by": None if a.by is None else data.variable(a.by).name,
+                 **response_fields(spec)}
         if spec.kind is ResponseKind.BEST_RESPONSE:
             table = []
             for g in levels:
@@ -443,5 +458,6 @@ def run_table_one(data: AnalysisData, a: TableOneAnalysis) -> dict:
                           "smd": t["smd"], "rows": cells})
     return {"analysis": a.id, "title": a.title or "Table 1", "by": None if a.by is None else by_var.name,
             "categorical_test": a.categorical_test.value, "numbers": res.data.to_dict("records"),
+            "overall": bool(a.overall or a.by is None),
             "groups": [str(g) for g in res.groups], "group_n": list(res.group_n), "n_total": res.n_total,
             "continuous_stat": a.continuous_stat, "tests_used": list(res.tests_used), "variables": variables}

@@ -137,6 +137,12 @@ def _curve(block: dict, group: str) -> dict | None:
     return next((c for c in block.get("curves", []) if c["group"] == group), None)
 
 
+#: What the numbers of a headline row are: ``count`` (patients; suppressible), ``estimate``
+#: (median, HR, follow-up). ``rate`` rows hold counts of responders (``values``) with their percent.
+ROW_TYPES = {"n": "count", "counts": "count", "rate": "count", "median": "estimate", "hr": "estimate",
+             "follow_up": "estimate"}
+
+
 def _comparison(table: HeadlineTable, res: dict) -> dict:
     rows = []
     for row in table.rows:
@@ -187,7 +193,8 @@ def _comparison(table: HeadlineTable, res: dict) -> dict:
                 if r is not None:
                     values[i] = r["median"]
                     cells[i] = f"{_num(r['median'], 1)} ({_num(r['min'], 1)}{DASH}{_num(r['max'], 1)})"
-        rows.append({"label": row.label, "show": row.show, "cells": cells, "values": values, "p": p,
+        rows.append({"label": row.label, "show": row.show, "row_type": ROW_TYPES[row.show], "cells": cells,
+                     "values": values, "p": p,
                      "p_text": fmt_p(p)})
     return {"title": table.title, "kind": table.kind, "columns": list(table.columns), "rows": rows}
 
@@ -197,7 +204,7 @@ def _medians(table: HeadlineTable, res: dict) -> dict:
     rows = []
     if blocks:
         for c in blocks[0].get("curves", []):
-            rows.append({"label": "all" if c["group"] == "Overall" else c["group"], "n": c["n"],
+            rows.append({"label": "all" if c["group"] == "Overall" else c["group"], "row_type": "estimate", "n": c["n"],
                          "median": c["median"], "lower": c["lower"], "upper": c["upper"],
                          "cells": [str(c["n"]), _num(c["median"], 1), f"{_num(c['lower'], 1)} {DASH} {_num(c['upper'], 1)}"]})
     return {"title": table.title, "kind": table.kind, "columns": ["n", "median", "95% CI"], "rows": rows}

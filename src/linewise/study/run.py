@@ -371,7 +371,7 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
                      "occurrence": spec.index.occurrence.value, "lines_source": spec.lines.source.value,
                      "steps": [{"id": s.id, "label": s.label, "kind": "exclude" if s.is_exclusion else "include",
                                 "definition": s.condition} for s in spec.cohort]}
-    res["methods"] = _methods(spec)
+    res["methods"] = _methods(spec, var_info)
     res["groups"] = _groups_summary(spec, table)
     res["endpoints"] = _endpoint_summary(spec, table, endpoints)
     res["covariates"] = [{"name": v.name, "label": v.label, "kind": v.kind.value, "levels": v.levels,
@@ -382,8 +382,17 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
     return res
 
 
-def _methods(spec: StudySpec) -> dict:
-    """Settings the methods paragraph of a report states."""
+def _methods(spec: StudySpec, var_info: dict | None = None) -> dict:
+    """Settings the methods paragraph of a report states (covariates by column name and by label)."""
+    var_info = var_info or {}
+
+    def label(name: str) -> str:
+        v = var_info.get(name)
+        if v is not None:
+            return v.label
+        c = spec.covariates.get(name)
+        return (c.label if c is not None and c.label else None) or name.replace("_", " ")
+
     cox = [a for a in spec.analyses if isinstance(a, CoxAnalysis)]
     km = [a for a in spec.analyses if isinstance(a, KaplanMeierAnalysis)]
     t1 = [a for a in spec.analyses if isinstance(a, TableOneAnalysis)]
@@ -394,6 +403,8 @@ def _methods(spec: StudySpec) -> dict:
         "multivariable_selection": sorted({a.selection.value for a in cox}) or None,
         "selection_alpha": sorted({a.alpha for a in cox if a.selection.value == "univariable"}) or None,
         "multivariable_covariates": {a.id: list(a.adjust_for) for a in cox if a.adjust_for} or None,
+        "multivariable_covariate_labels": {a.id: [{"name": n, "label": label(n)} for n in a.adjust_for]
+                                           for a in cox if a.adjust_for} or None,
         "subgroup_interaction_test": "likelihood-ratio test of exposure x subgroup",
         "table_one_categorical_test": t1[0].categorical_test.value if t1 else None}}
 
