@@ -61,7 +61,8 @@ LINES = _lines([
 
 
 def _dict(t, col):
-    return dict(zip(*[t.execute()[c] for c in ("patient_id", col)], strict=True))
+    df = t.execute()  # once: two executions need not return rows in the same order
+    return dict(zip(df["patient_id"], df[col], strict=True))
 
 
 @pytest.mark.parametrize(("index", "marker", "group"), [(1, False, 5), (1, True, 5), (2, False, 1), (3, False, 2),
@@ -84,8 +85,9 @@ def test_features():
     assert _dict(exposed_before_line(LINES, "docetaxel", 1, include_early=False), "exposed")["g1"] is False
     pc = prior_counts(LINES, TDM1).execute().set_index("patient_id")
     assert pc.loc["g2", "n_prior_lines"] == 2 and pc.loc["g2", "n_prior_chemo"] == 2
-    # HER2 days before T-DM1: g1 adjuvant 301 days + line 1 100 days; g2 only line 2 (lapatinib line 1 too: 100)
-    assert pc.loc["g1", "her2_days_before"] == 401 and pc.loc["g2", "her2_days_before"] == 200
+    # HER2 days before T-DM1 (end - start, the study feature her2_therapy_months in days): g1 adjuvant
+    # 300 days + line 1 99 days; g2 lapatinib in line 1 (99) and trastuzumab in line 2 (99)
+    assert pc.loc["g1", "her2_days_before"] == 399 and pc.loc["g2", "her2_days_before"] == 198
     wide = sequence_features(LINES).execute().set_index("patient_id")
     assert wide.loc["g4", "group"] == 4 and wide.loc["g4", "first_line_pertuzumab"] == 1
     assert bool(wide.loc["g4", "pertuzumab_before_index"]) and not bool(wide.loc["g2", "pertuzumab_before_index"])

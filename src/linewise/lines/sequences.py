@@ -6,6 +6,12 @@ derived lines, substitutes and add-ons); :func:`line_table` makes one from a sto
 argument is a generic drug name, a :class:`~linewise.lines.vocabulary.DrugClass` value
 (``"her2_adc"``) or ``"her2_targeted"``.
 
+The features are written once, as aggregate expressions (:func:`exposed_before`,
+:func:`drug_in_line`, :func:`line_of_first`, :func:`count_lines_before`,
+:func:`her2_therapy_days`); the table functions here and the study engine's features
+(``prior()``, ``in_line()``, ``line_of_first()``, ``n_prior_lines``, ...) both use them. Study C's
+recipe writes its groups in the spec grammar; a test holds them equal to :func:`study_c_group`.
+
 Examples
 --------
 >>> study_c_group(index_line=2, marker_in_line1=True)
@@ -21,9 +27,17 @@ from __future__ import annotations
 from enum import StrEnum
 
 import ibis
+import ibis.expr.types as ir
 
 from ..errors import LinewiseError
 from .vocabulary import DEFAULT, DrugClass, Vocabulary
+
+METASTATIC_SETTING = "metastatic"
+EARLY_SETTINGS = ("neoadjuvant", "adjuvant")
+#: Settings a prior-exposure feature can be restricted to.
+SETTING_CHOICES = ("any", METASTATIC_SETTING, "early")
+#: Pseudo-class accepted where a drug class is: every HER2-targeted drug.
+HER2_TARGETED = "her2_targeted"
 
 
 class LineSource(StrEnum):
@@ -60,34 +74,88 @@ def line_table(store, source: LineSource = LineSource.AUTO) -> ibis.Table:
 
 
 def drugs_of(agent: str, vocabulary: Vocabulary = DEFAULT) -> list[str]:
-    """Generic names an agent argument stands for.
+    """Generic names an agent argument stands for (a drug or synonym first, then a class).
 
     >>> drugs_of("her2_adc")
     ['trastuzumab emtansine', 'trastuzumab deruxtecan']
     >>> drugs_of("Kadcyla")
     ['trastuzumab emtansine']
     """
-    key = agent.strip().lower()
-    if key == "her2_targeted":
+    name = vocabulary.normalize_drug(agent)
+    if name is not None:
+        return [name]
+    key = agent.strip().lower().replace(" ", "_").replace("-", "_")
+    if key == HER2_TARGETED:
         return [d.name for d in vocabulary.drugs if d.drug_class.is_her2_targeted]
     if key in {c.value for c in DrugClass}:
         return [d.name for d in vocabulary.drugs if d.drug_class.value == key]
-    name = vocabulary.normalize_drug(agent)
-    if name is None:
-        hint = vocabulary.closest_drug(agent)
-        raise LinewiseError(f"unknown agent {agent!r}" + (f" (did you mean {hint!r}?)" if hint else "")
-                            + "; give a drug name, a drug class or 'her2_targeted'")
-    return [name]
+    hint = vocabulary.closest_drug(agent)
+    raise LinewiseError(f"unknown agent {agent!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                        + "; give a drug name, a drug class or 'her2_targeted'")
 
 
-def _has(lines: ibis.Table, drugs: list[str]) -> ibis.Value:
-    """Does the line's ``drugs`` array contain any of ``drugs``?"""
+# --- the features, as expressions over a line table ----------------------------------------------
+# Every function below returns an Ibis value: a per-line condition or a per-patient aggregate (to
+# use in ``group_by("patient_id").aggregate``). ``drugs`` names the array column of generic drug
+# names read; ``anchor`` is a date column of the same relation (the index start, the start of
+# line k). These are the only implementations: the study engine's features call them too.
+def has_any(drugs: ir.ArrayValue, names) -> ir.BooleanValue:
+    """Does an array of generic drug names hold any of ``names``? (False for a missing array.)"""
     out = ibis.literal(False)
-    for d in drugs:
-        out |= ibis.coalesce(lines.drugs.contains(d), False)
+    for d in names:
+        out |= ibis.coalesce(drugs.contains(d), False)
     return out
 
 
+def in_setting(lines: ibis.Table, setting: str = "any") -> ir.BooleanValue:
+    """Is the line of ``setting``: ``any``, ``metastatic`` or ``early`` (neoadjuvant / adjuvant)?"""
+    if setting == "any":
+        return ibis.literal(True)
+    if setting == METASTATIC_SETTING:
+        return lines.setting == METASTATIC_SETTING
+    if setting == "early":
+        return lines.setting.isin(EARLY_SETTINGS)
+    raise LinewiseError(f"setting must be one of {', '.join(SETTING_CHOICES)}, got {setting!r}")
+
+
+def exposed_before(lines: ibis.Table, names, anchor: ir.DateValue, setting: str = "any",
+          drugs: str = "drugs") -> ir.BooleanValue:
+    """Aggregate: a line with any of ``names`` started before ``anchor`` (in ``setting``)."""
+    return (has_any(lines[drugs], names) & (lines.start_date < anchor) & in_setting(lines, setting)).any()
+
+
+def count_lines_before(lines: ibis.Table, anchor: ir.DateValue, names=None, setting: str = METASTATIC_SETTING,
+                       drugs: str = "drugs") -> ir.IntegerValue:
+    """Aggregate: lines of ``setting`` that started before ``anchor`` (with any of ``names`` if
+    given): the number of prior lines, of prior chemotherapy regimens, ..."""
+    where = (lines.start_date < anchor) & in_setting(lines, setting)
+    if names is not None:
+        where &= has_any(lines[drugs], names)
+    return lines.patient_id.count(where=where)
+
+
+def drug_in_line(lines: ibis.Table, names, k: int, drugs: str = "drugs") -> ir.BooleanValue:
+    """Aggregate: metastatic line ``k`` has any of ``names`` (missing when there is no line ``k``)."""
+    return has_any(lines[drugs], names).any(where=(lines.setting == METASTATIC_SETTING) & (lines.line_number == k))
+
+
+def line_of_first(lines: ibis.Table, names, drugs: str = "drugs") -> ir.IntegerValue:
+    """Aggregate: the metastatic line number of the first line with any of ``names`` (missing if none)."""
+    return lines.line_number.min(where=has_any(lines[drugs], names) & (lines.setting == METASTATIC_SETTING))
+
+
+def her2_therapy_days(lines: ibis.Table, anchor: ir.DateValue, drugs: str = "drugs",
+                      vocabulary: Vocabulary = DEFAULT) -> ir.FloatingValue:
+    """Aggregate: days of HER2-targeted therapy before ``anchor``, any setting; each line counts
+    from its start to its end or ``anchor``, whichever is first (an open end counts to ``anchor``);
+    0 when there is none."""
+    stop = ibis.least(lines.end_date.fill_null(anchor), anchor)
+    days = ibis.greatest(stop.delta(lines.start_date, unit="day").cast("float64"), ibis.literal(0.0))
+    cond = has_any(lines[drugs], drugs_of(HER2_TARGETED, vocabulary)) & (lines.start_date < anchor)
+    return days.sum(where=cond).fill_null(0.0)
+
+
+# --- the same features as tables, one row per patient ---------------------------------------------
 def agents_by_line(lines: ibis.Table) -> ibis.Table:
     """One row per patient, line and drug given (long form)."""
     return lines.select("patient_id", "setting", "line_number", "start_date", drug=lines.drugs.unnest())
@@ -95,8 +163,9 @@ def agents_by_line(lines: ibis.Table) -> ibis.Table:
 
 def index_line(lines: ibis.Table, agent: str, vocabulary: Vocabulary = DEFAULT) -> ibis.Table:
     """The first metastatic line with ``agent``: ``patient_id, index_line, index_start``."""
-    met = lines.filter(lines.line_number.notnull() & _has(lines, drugs_of(agent, vocabulary)))
-    return met.group_by("patient_id").agg(index_line=met.line_number.min(), index_start=met.start_date.min())
+    names = drugs_of(agent, vocabulary)
+    met = lines.filter((lines.setting == METASTATIC_SETTING) & lines.line_number.notnull() & has_any(lines.drugs, names))
+    return met.group_by("patient_id").agg(index_line=line_of_first(met, names), index_start=met.start_date.min())
 
 
 def first_line_with(lines: ibis.Table, agent: str, vocabulary: Vocabulary = DEFAULT) -> ibis.Table:
@@ -106,41 +175,36 @@ def first_line_with(lines: ibis.Table, agent: str, vocabulary: Vocabulary = DEFA
 
 def in_line(lines: ibis.Table, agent: str, k: int, vocabulary: Vocabulary = DEFAULT) -> ibis.Table:
     """"``agent`` in line ``k``": ``patient_id, present`` for every patient with a line ``k``."""
-    lk = lines.filter(lines.line_number == k)
-    return lk.group_by("patient_id").agg(present=_has(lk, drugs_of(agent, vocabulary)).any())
+    t = lines.group_by("patient_id").agg(present=drug_in_line(lines, drugs_of(agent, vocabulary), k))
+    return t.filter(t.present.notnull())
 
 
 def exposed_before_line(lines: ibis.Table, agent: str, k: int, *, include_early: bool = True,
                         vocabulary: Vocabulary = DEFAULT) -> ibis.Table:
-    """"Prior exposure to ``agent`` before line ``k``": ``patient_id, exposed`` for patients with a line ``k``.
+    """"Prior exposure to ``agent`` before line ``k``": ``patient_id, exposed`` for patients with a
+    metastatic line ``k`` (a line that started before line ``k`` started).
 
     With ``include_early`` neoadjuvant / adjuvant lines count as prior exposure.
     """
-    lk = lines.filter(lines.line_number == k).select("patient_id", k_start="start_date")
+    lk = lines.filter((lines.setting == METASTATIC_SETTING) & (lines.line_number == k))
+    lk = lk.group_by("patient_id").agg(k_start=lk.start_date.min())
     j = lines.join(lk, "patient_id")
-    before = (j.line_number < k) if not include_early else (j.line_number < k) | (j.line_number.isnull() & (j.start_date < j.k_start))
-    hit = _has(j, drugs_of(agent, vocabulary)) & ibis.coalesce(before, False)
-    return j.group_by("patient_id").agg(exposed=hit.any())
+    setting = "any" if include_early else METASTATIC_SETTING
+    return j.group_by("patient_id").agg(exposed=exposed_before(j, drugs_of(agent, vocabulary), j.k_start, setting))
 
 
 def prior_counts(lines: ibis.Table, index_agent: str, vocabulary: Vocabulary = DEFAULT) -> ibis.Table:
     """Before each patient's first ``index_agent`` line: number of metastatic lines, of
-    chemotherapy-containing metastatic lines, and days of HER2-targeted therapy (early lines
-    included; a line's days are ``end - start + 1``, an open end counts to the index start).
+    chemotherapy-containing metastatic lines, and days of HER2-targeted therapy
+    (:func:`her2_therapy_days`).
     """
     idx = index_line(lines, index_agent, vocabulary)
     j = lines.join(idx, "patient_id")
-    before_met = j.line_number.notnull() & (j.line_number < j.index_line)
-    before_any = j.start_date < j.index_start
-    chemo = _has(j, drugs_of(DrugClass.CHEMOTHERAPY.value, vocabulary))
-    her2 = _has(j, drugs_of("her2_targeted", vocabulary))
-    end = ibis.least(ibis.coalesce(j.end_date, j.index_start), j.index_start)
-    days = end.epoch_days() - j.start_date.epoch_days() + 1
     return j.group_by("patient_id").agg(
         index_line=j.index_line.max(),
-        n_prior_lines=before_met.cast("int32").sum(),
-        n_prior_chemo=(before_met & chemo).cast("int32").sum(),
-        her2_days_before=ibis.ifelse(before_any & her2, days, 0).sum(),
+        n_prior_lines=count_lines_before(j, j.index_start).cast("int32"),
+        n_prior_chemo=count_lines_before(j, j.index_start, drugs_of(DrugClass.CHEMOTHERAPY.value, vocabulary)).cast("int32"),
+        her2_days_before=her2_therapy_days(j, j.index_start, vocabulary=vocabulary),
     )
 
 
@@ -196,8 +260,7 @@ def sequence_features(lines: ibis.Table, index_agent: str = "trastuzumab emtansi
         first = first_line_with(lines, agent, vocabulary).rename({f"first_line_{col}": "first_line"})
         l1 = in_line(lines, agent, 1, vocabulary).rename({f"{col}_in_line1": "present"})
         j = lines.join(idx, "patient_id")
-        prior = j.group_by("patient_id").agg(
-            **{f"{col}_before_index": (_has(j, drugs_of(agent, vocabulary)) & (j.start_date < j.idx_start)).any()})
-        for t in (first, l1, prior):
+        before = j.group_by("patient_id").agg(**{f"{col}_before_index": exposed_before(j, drugs_of(agent, vocabulary), j.idx_start)})
+        for t in (first, l1, before):
             out = out.left_join(t, "patient_id").drop("patient_id_right")
     return out

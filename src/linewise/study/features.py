@@ -11,9 +11,10 @@ Only the features a spec uses are computed: expressions are parsed first, the re
 make are collected, and :class:`FrameBuilder` builds one frame with one aggregate per source
 table (lines, sites, ECOG) joined to patients, all pushed down to the engine.
 
-Overlap with ``linewise.lines.sequences`` (sequence features by line, prior exposure, number of
-prior lines and chemotherapy regimens, duration of HER2 therapy): these implementations work
-on recorded or derived lines alike and can be replaced by that module's once it lands.
+The treatment-sequence features (prior exposure, drug in line k, line of first exposure, prior
+lines and chemotherapy regimens, duration of HER2 therapy) are the expressions of
+:mod:`linewise.lines.sequences`, applied to the spec's lines (recorded or derived) and read
+from their ``agents``.
 
 Examples
 --------
@@ -33,7 +34,15 @@ from enum import IntEnum, StrEnum
 import ibis
 import ibis.expr.types as ir
 
-from ..lines.vocabulary import DRUGS, DrugClass, closest_drug, normalize_drug
+from ..errors import LinewiseError
+from ..lines import sequences as seq
+from ..lines.sequences import (
+    HER2_TARGETED,
+    METASTATIC_SETTING,
+    SETTING_CHOICES,
+    has_any,
+)
+from ..lines.vocabulary import DrugClass, closest_drug
 from ..model.registry import METASTATIC_SITES, PATIENTS, THERAPY_LINES
 from .compiler import DAYS_PER_MONTH, DAYS_PER_YEAR, Typed, VType, literal_args, suggest
 from .expr import Call, ExprError, Literal, Name
@@ -81,15 +90,9 @@ class Source(StrEnum):
     ECOG = "ecog"  # the ECOG assessment closest to the index date
 
 
-METASTATIC_SETTING = "metastatic"
-EARLY_SETTINGS = ("neoadjuvant", "adjuvant")
 VISCERAL_SITES = ("liver", "lung", "pleura")
 #: Ki-67 above this percentage is "high" (Study C: > 20% vs <= 20%).
 KI67_CUTOFF = 20.0
-#: Pseudo-classes accepted where a drug class is: every HER2-targeted drug, and chemotherapy.
-HER2_TARGETED = "her2_targeted"
-_HER2_CLASSES = (DrugClass.HER2_ANTIBODY, DrugClass.HER2_ADC, DrugClass.HER2_TKI)
-SETTING_CHOICES = ("any", METASTATIC_SETTING, "early")
 IHC_SUBTYPES = ("TP", "ER or PgR+", "HR-negative")
 RESPONSE_CODES = THERAPY_LINES.column("best_response").codes
 
@@ -99,40 +102,18 @@ def _codes(table, column: str) -> tuple[str, ...]:
 
 
 # --- drug arguments -------------------------------------------------------------------------------
-def drug_members(value: str, call: Call, text: str, *, classes: bool = True) -> tuple[str, ...]:
-    """The generic drug names a drug or class argument stands for (synonyms accepted)."""
-    drug = normalize_drug(value)
-    if drug is not None:
-        return (drug,)
-    key = value.strip().lower().replace(" ", "_").replace("-", "_")
-    if classes:
-        if key == HER2_TARGETED:
-            return tuple(sorted(d.name for d in DRUGS if d.drug_class in _HER2_CLASSES))
-        for cls in DrugClass:
-            if key == cls.value:
-                return tuple(sorted(d.name for d in DRUGS if d.drug_class is cls))
+def drug_members(value: str, call: Call, text: str) -> tuple[str, ...]:
+    """The generic drug names a drug or class argument stands for (synonyms accepted;
+    :func:`linewise.lines.sequences.drugs_of`), sorted."""
+    try:
+        return tuple(sorted(seq.drugs_of(value)))
+    except LinewiseError:
+        pass
     close = closest_drug(value)
     hint = f"; did you mean {close!r}?" if close else ""
-    what = "drug or drug class" if classes else "drug"
-    classes_note = (" (classes: " + ", ".join([HER2_TARGETED, *[c.value for c in DrugClass]]) + ")") if classes else ""
+    classes = ", ".join([HER2_TARGETED, *[c.value for c in DrugClass]])
     pos = next((a.pos for a in call.args if isinstance(a, Literal) and a.value == value), call.pos)
-    raise ExprError(f"{value!r} is not a known {what}{hint}{classes_note}", pos, text)
-
-
-def has_any(agents: ir.ArrayValue, drugs: tuple[str, ...]) -> ir.BooleanValue:
-    """Whether an array of generic drug names holds any of ``drugs`` (portable SQL)."""
-    out = agents.contains(drugs[0])
-    for d in drugs[1:]:
-        out = out | agents.contains(d)
-    return out
-
-
-def _setting_filter(t, setting: str) -> ir.BooleanValue:
-    if setting == "any":
-        return ibis.literal(True)
-    if setting == METASTATIC_SETTING:
-        return t.setting == METASTATIC_SETTING
-    return t.setting.isin(EARLY_SETTINGS)
+    raise ExprError(f"{value!r} is not a known drug or drug class{hint} (classes: {classes})", pos, text)
 
 
 def _days(later, earlier) -> ir.FloatingValue:
@@ -271,9 +252,9 @@ _base("enrolled_by_index", VType.BOOLEAN, "Registry enrolment on or before the i
       lambda b: b.enrolment_date <= b.index_start, INDEX)
 
 
-def _check_drug(classes: bool):
+def _check_drug():
     def check(args, call, text):
-        return (drug_members(args[0], call, text, classes=classes), *args[1:])
+        return (drug_members(args[0], call, text), *args[1:])
     return check
 
 
@@ -304,70 +285,46 @@ def _chain(*checks):
 
 _add(Feature("index_has", VType.BOOLEAN, "The index line contains the drug (or a drug of the class).", Source.BASE,
              lambda ctx, a: has_any(ctx.base.index_agents, a[0]), INDEX, (("drug_or_class", str),),
-             check=_check_drug(True)))
+             check=_check_drug()))
 
-# line aggregates (L: every line of the patient, with the patient's index start and line number)
+# line aggregates (L: every line of the patient, with the patient's index start and line number),
+# built by linewise.lines.sequences over the lines' ``agents``
+def _L(ctx):
+    return ctx.lines
+
+
 _add(Feature("prior", VType.BOOLEAN, "The drug (or a drug of the class) was given in a line that started before the "
              "index line; setting 'any', 'metastatic' or 'early' (neo/adjuvant).", Source.LINES,
-             lambda ctx, a: (has_any(ctx.lines.agents, a[0]) & (ctx.lines.start_date < ctx.lines.index_start)
-                             & _setting_filter(ctx.lines, a[1])).any(),
+             lambda ctx, a: seq.exposed_before(_L(ctx), a[0], _L(ctx).index_start, a[1], drugs="agents"),
              INDEX, (("drug_or_class", str), ("setting", str)), 1, defaults=("any",),
-             check=_chain(_check_drug(True), _check_setting(1))))
+             check=_chain(_check_drug(), _check_setting(1))))
 _add(Feature("count_prior_lines", VType.NUMBER, "Number of lines before the index line containing the drug or class "
              "(default setting 'metastatic').", Source.LINES,
-             lambda ctx, a: ctx.lines.patient_id.count(where=has_any(ctx.lines.agents, a[0])
-                                                      & (ctx.lines.start_date < ctx.lines.index_start)
-                                                      & _setting_filter(ctx.lines, a[1])).cast("float64"),
+             lambda ctx, a: seq.count_lines_before(_L(ctx), _L(ctx).index_start, a[0], a[1], drugs="agents").cast("float64"),
              INDEX, (("drug_or_class", str), ("setting", str)), 1, defaults=(METASTATIC_SETTING,),
-             check=_chain(_check_drug(True), _check_setting(1))))
+             check=_chain(_check_drug(), _check_setting(1))))
 _add(Feature("in_line", VType.BOOLEAN, "Metastatic line k contains the drug or class (missing if there is no line k).",
-             Source.LINES,
-             lambda ctx, a: has_any(ctx.lines.agents, a[1]).any(
-                 where=(ctx.lines.setting == METASTATIC_SETTING) & (ctx.lines.line_number == a[0])),
+             Source.LINES, lambda ctx, a: seq.drug_in_line(_L(ctx), a[1], a[0], drugs="agents"),
              lambda a: line_anchor(a[0]), (("k", int), ("drug_or_class", str)),
              check=lambda args, call, text: (_check_line(0)(args, call, text)[0],
                                                drug_members(args[1], call, text))))
 _add(Feature("line_of_first", VType.NUMBER, "Metastatic line number of the first line containing the drug or class "
              "(missing if never given; known only after follow-up).", Source.LINES,
-             lambda ctx, a: ctx.lines.line_number.min(
-                 where=has_any(ctx.lines.agents, a[0]) & (ctx.lines.setting == METASTATIC_SETTING)).cast("float64"),
-             OUTCOME, (("drug_or_class", str),), check=_check_drug(True)))
-
-
-def _prior_met(ctx):
-    L = ctx.lines
-    return (L.setting == METASTATIC_SETTING) & (L.start_date < L.index_start)
-
-
+             lambda ctx, a: seq.line_of_first(_L(ctx), a[0], drugs="agents").cast("float64"),
+             OUTCOME, (("drug_or_class", str),), check=_check_drug()))
 _add(Feature("n_prior_lines", VType.NUMBER, "Number of metastatic lines that started before the index line.", Source.LINES,
-             lambda ctx, a: ctx.lines.patient_id.count(where=_prior_met(ctx)).cast("float64"), INDEX))
+             lambda ctx, a: seq.count_lines_before(_L(ctx), _L(ctx).index_start).cast("float64"), INDEX))
 _add(Feature("prior_chemotherapy_regimens", VType.NUMBER, "Number of metastatic lines before the index line that "
              "contain chemotherapy.", Source.LINES,
-             lambda ctx, a: ctx.lines.patient_id.count(
-                 where=_prior_met(ctx) & has_any(ctx.lines.agents, drug_class_members(DrugClass.CHEMOTHERAPY))).cast("float64"),
+             lambda ctx, a: seq.count_lines_before(_L(ctx), _L(ctx).index_start, seq.drugs_of(DrugClass.CHEMOTHERAPY.value),
+                                                   drugs="agents").cast("float64"),
              INDEX))
 _add(Feature("n_metastatic_lines", VType.NUMBER, "Number of metastatic lines recorded (all follow-up).", Source.LINES,
              lambda ctx, a: ctx.lines.patient_id.count(where=ctx.lines.setting == METASTATIC_SETTING).cast("float64"),
              OUTCOME))
-
-
-def drug_class_members(cls: DrugClass | str) -> tuple[str, ...]:
-    if cls == HER2_TARGETED:
-        return tuple(sorted(d.name for d in DRUGS if d.drug_class in _HER2_CLASSES))
-    return tuple(sorted(d.name for d in DRUGS if d.drug_class == cls))
-
-
-def _her2_months(ctx, args):
-    L = ctx.lines
-    stop = ibis.least(L.end_date.fill_null(L.index_start), L.index_start)
-    days = ibis.greatest(_days(stop, L.start_date), ibis.literal(0.0))
-    cond = has_any(L.agents, drug_class_members(HER2_TARGETED)) & (L.start_date < L.index_start)
-    return (days.sum(where=cond) / DAYS_PER_MONTH).fill_null(0.0)
-
-
 _add(Feature("her2_therapy_months", VType.NUMBER, "Months of HER2-targeted therapy before the index line (any setting; "
              "each line from its start to its end or the index start, whichever is first).", Source.LINES,
-             _her2_months, INDEX))
+             lambda ctx, a: seq.her2_therapy_days(_L(ctx), _L(ctx).index_start, drugs="agents") / DAYS_PER_MONTH, INDEX))
 
 _LINE_ATTRS = {
     "line_start": ("start_date", VType.DATE, "Start of metastatic line k.", None, True),
