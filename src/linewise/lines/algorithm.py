@@ -110,9 +110,13 @@ def synonyms(vocabulary: Vocabulary) -> pa.Table:
 def resolve_drugs(exposures: ibis.Table, synonym_table: ibis.Table) -> ibis.Table:
     """Fill a missing normalised ``drug`` from ``drug_source_value`` through the vocabulary.
 
-    Records whose source value the importer could not normalise (or a registry that gives only
-    the source) are matched on the same key as :func:`~linewise.lines.vocabulary.normalize_drug`:
-    lower case, ``_`` as space, runs of spaces collapsed.
+    Records are matched on the same key as :func:`~linewise.lines.vocabulary.normalize_drug`:
+    lower case, ``_`` as space, runs of spaces collapsed. Stores written by the importer
+    (``io.normalize.normalize_table`` fills ``drug`` itself) and the OMOP mapping (``drug`` comes
+    from the concept map, an inner join) never need this; it serves the inputs that bypass both:
+    ``derive_lines(exposures=...)`` with a caller's frame or table, and a database given as the
+    source whose ``drug_exposures`` was loaded by other tools. :func:`derive_lines` runs it only
+    when some ``drug`` is missing.
     """
     key = exposures.drug_source_value.lower().replace("_", " ").re_replace(r"\s+", " ").strip()
     e = exposures.mutate(_key=key)
