@@ -34,7 +34,7 @@ SELECT
   "t23"."add_ons",
   LIST_FILTER(
     "t23"."agents",
-    LAMBDA __ibis_param_drug__ : NOT (
+    __ibis_param_drug__ -> NOT (
       COALESCE(ARRAY_CONTAINS("t23"."prev_given", __ibis_param_drug__), FALSE)
     )
   ) AS "new_agents",
@@ -281,7 +281,7 @@ FROM (
                     ARRAY_AGG({'s': "t16"."first_s", 'drug': "t16"."drug"}) FILTER(WHERE
                       {'s': "t16"."first_s", 'drug': "t16"."drug"} IS NOT NULL AND "t16"."in_reg")
                   ),
-                  LAMBDA __ibis_param_x__ : (
+                  __ibis_param_x__ -> (
                     __ibis_param_x__
                   )."drug"
                 ),
@@ -293,7 +293,7 @@ FROM (
                     ARRAY_AGG({'s': "t16"."first_s", 'drug': "t16"."drug"}) FILTER(WHERE
                       {'s': "t16"."first_s", 'drug': "t16"."drug"} IS NOT NULL AND TRUE)
                   ),
-                  LAMBDA __ibis_param_x__ : (
+                  __ibis_param_x__ -> (
                     __ibis_param_x__
                   )."drug"
                 ),
@@ -305,7 +305,7 @@ FROM (
                     ARRAY_AGG({'s': "t16"."first_s", 'drug': "t16"."drug"}) FILTER(WHERE
                       {'s': "t16"."first_s", 'drug': "t16"."drug"} IS NOT NULL AND "t16"."is_sub")
                   ),
-                  LAMBDA __ibis_param_x__ : (
+                  __ibis_param_x__ -> (
                     __ibis_param_x__
                   )."drug"
                 ),
@@ -323,7 +323,7 @@ FROM (
                         "t16"."is_sub"
                       ))
                   ),
-                  LAMBDA __ibis_param_x__ : (
+                  __ibis_param_x__ -> (
                     __ibis_param_x__
                   )."drug"
                 ),
