@@ -27,38 +27,55 @@ from pathlib import Path
 
 _CHILD = r"""
 import json, resource, sys, time
-engine, location, task, out = sys.argv[1:5]
+engine, location, registry, out, warehouse, repo = sys.argv[1:7]
+sys.path[:0] = [repo, repo + "/tests"]
+from pathlib import Path
+from benchmarks.bench_engines import load
 from linewise.store.store import Store
 if engine == "spark":
     from linewise.store.engines import spark_session
-    s = spark_session("local[2]", warehouse=sys.argv[5])
+    s = spark_session("local[2]", warehouse=warehouse)
     s.sparkContext.setLogLevel("ERROR")
+    s.sql(f"CREATE DATABASE IF NOT EXISTS {location}")
     s.catalog.setCurrentDatabase(location)
     store = Store.open(s)
 else:
     store = Store.open(location)
-t = time.perf_counter()
-note = ""
+rows = [{"task": "bulk load", "seconds": load(store, Path(registry)), "note": ""}]
+
+def timed(label, fn):
+    t = time.perf_counter()
+    try:
+        note, sec = fn(), None
+        sec = time.perf_counter() - t
+    except Exception as exc:
+        note = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:150]}"
+    rows.append({"task": label, "seconds": sec, "note": note})
+
+def study():
+    from linewise.study import run_study
+    res = run_study("tdm1_treatment_sequences", store, out)
+    return "attrition " + " > ".join(str(s["n"]) for s in res.results["attrition"])
+
+def pushdown():
+    from engines._golden import pushdown_rows
+    row = pushdown_rows(store)
+    return "cohort " + ", ".join(f"{k[7:]} {v}" for k, v in row.items() if k.startswith("cohort."))
+
+timed("study C", study)
+timed("KM + log-rank pushdown", pushdown)
+# VmHWM: this process's peak resident memory (ru_maxrss would carry the parent's peak over exec)
 try:
-    if task == "study":
-        from linewise.study import run_study
-        res = run_study("tdm1_treatment_sequences", store, out)
-        note = "attrition " + " > ".join(str(s["n"]) for s in res.results["attrition"])
-    else:
-        sys.path.insert(0, sys.argv[6])
-        from engines._golden import pushdown_rows
-        row = pushdown_rows(store)
-        note = "cohort " + ", ".join(f"{k[6:]} {v}" for k, v in row.items() if k.startswith("cohort."))
-    ok = True
-except Exception as exc:
-    ok, note = False, f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:150]}"
-sec = time.perf_counter() - t
-ru = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"seconds": sec if ok else None, "peak_mb": ru.ru_maxrss / 1024, "note": note}))
+    peak = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM")) / 1024
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+for r in rows:
+    r["peak_mb"] = peak
+print(json.dumps(rows))
 """
 
 TABLES = ("patients", "metastatic_sites", "therapy_lines", "response_assessments", "performance_status", "drug_exposures")
-TESTS_DIR = str(Path(__file__).resolve().parent.parent / "tests")
+REPO = str(Path(__file__).resolve().parent.parent)
 
 
 def _arrow_for_store(path: Path, name: str, schema):
@@ -103,7 +120,7 @@ def load(store, registry: Path) -> float:
             store.con.con.unregister("_bench_load")
         elif store.con.name == "pyspark":
             session = store.con._session
-            tmp = registry / f"_{name}_store.parquet"
+            tmp = registry / f"store_{name}.parquet"  # Spark skips files named _* or .*
             import pyarrow.parquet as pq
 
             pq.write_table(data, tmp)
@@ -113,12 +130,13 @@ def load(store, registry: Path) -> float:
     return time.perf_counter() - t0
 
 
-def _child(engine: str, location: str, task: str, out: str, warehouse: str = "") -> dict:
-    proc = subprocess.run([sys.executable, "-c", _CHILD, engine, location, task, out, warehouse, TESTS_DIR],
+def _child(engine: str, location: str, registry: Path, out: Path, warehouse: str) -> list[dict]:
+    proc = subprocess.run([sys.executable, "-c", _CHILD, engine, location, str(registry), str(out), warehouse, REPO],
                           capture_output=True, text=True)
-    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("{")]
+    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("[")]
     if not lines:
-        return {"seconds": None, "peak_mb": None, "note": f"crashed: {proc.stderr.strip().splitlines()[-1:]}"}
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        return [{"task": "bulk load", "seconds": None, "peak_mb": None, "note": f"crashed: {tail[0][:200]}"}]
     return json.loads(lines[-1])
 
 
@@ -127,7 +145,10 @@ def _pg_url() -> str | None:
 
 
 def run(sizes, engines=("duckdb", "postgres", "spark")) -> list[dict]:
-    """Rows of dicts task, n, tool, seconds, peak_mb, note."""
+    """Rows of dicts task, n, tool, seconds, peak_mb, note (peak: the engine's Python process,
+    over load, study and pushdown)."""
+    import pyarrow.parquet as pq
+
     from linewise.synth import generate_registry
 
     rows: list[dict] = []
@@ -135,7 +156,7 @@ def run(sizes, engines=("duckdb", "postgres", "spark")) -> list[dict]:
         with tempfile.TemporaryDirectory(prefix="linewise-bench-") as tmp:
             reg = Path(tmp) / "registry"
             generate_registry(reg, n, seed=1, fmt="parquet")
-            drug_rows = __import__("pyarrow.parquet", fromlist=["x"]).read_metadata(reg / "drug_exposures.parquet").num_rows
+            drug_rows = pq.read_metadata(reg / "drug_exposures.parquet").num_rows
             for engine in engines:
                 tool = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "spark": "Spark local[2]"}[engine]
                 try:
@@ -144,16 +165,11 @@ def run(sizes, engines=("duckdb", "postgres", "spark")) -> list[dict]:
                     rows.append({"task": "study C", "n": n, "tool": tool, "seconds": None, "peak_mb": None, "note": str(exc)})
                     continue
                 try:
-                    store, session = _open(engine, location, warehouse)
-                    secs = load(store, reg)
-                    rows.append({"task": "bulk load", "n": n, "tool": tool, "seconds": secs, "peak_mb": None,
-                                 "note": f"{drug_rows:,} drug records"})
-                    store.close()
-                    if session is not None:
-                        session.stop()
-                    for task, label in (("study", "study C"), ("pushdown", "KM + log-rank pushdown")):
-                        r = _child(engine, location, task, str(Path(tmp) / f"out_{engine}"), warehouse)
-                        rows.append({"task": label, "n": n, "tool": tool, **r})
+                    for r in _child(engine, location, reg, Path(tmp) / f"out_{engine}", warehouse):
+                        if r["task"] == "bulk load":
+                            r["note"] = f"{drug_rows:,} drug records" + (f"; {r['note']}" if r["note"] else "")
+                        rows.append({"n": n, "tool": tool, **r})
+                        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
                 finally:
                     cleanup()
     return rows
@@ -180,20 +196,6 @@ def _prepare(engine: str, n: int, tmp: Path):
 
     head, _, _ = url.rpartition("/")
     return f"{head}/{name}", "", cleanup
-
-
-def _open(engine: str, location: str, warehouse: str):
-    from linewise.store.store import Store
-
-    if engine != "spark":
-        return Store.open(location), None
-    from linewise.store.engines import spark_session
-
-    s = spark_session("local[2]", warehouse=warehouse)
-    s.sparkContext.setLogLevel("ERROR")
-    s.sql(f"CREATE DATABASE IF NOT EXISTS {location}")
-    s.catalog.setCurrentDatabase(location)
-    return Store.open(s), s
 
 
 if __name__ == "__main__":
