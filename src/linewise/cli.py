@@ -274,7 +274,7 @@ def demo(
     patients: Annotated[int, typer.Option("--patients", "-n", min=100)] = 2000,
     seed: Annotated[int, typer.Option("--seed")] = 42,
 ) -> None:
-    """Generate a synthetic registry, import it, summarise it and run Study C's recipe on it."""
+    """Generate a synthetic registry, import it, run Study C's recipe on it and write its report."""
     from .store.summary import store_summary
     from .synth import generate_registry
 
@@ -300,8 +300,10 @@ def demo(
         result = run_study("tdm1_treatment_sequences", st, study_dir)
     print_headline(result.results["headline"], console)
     print_warnings([w for w in result.warnings if w["kind"] == "immortal_time"][:1], console)
+    _write_report(study_dir, study_dir / "report", None, False)
     console.print(f"\n[bold]Demo registry:[/bold] {registry_dir}\n[bold]Store:[/bold] {store_path}"
-                  f"\n[bold]Study C results:[/bold] {study_dir / 'results.json'}")
+                  f"\n[bold]Study C results:[/bold] {study_dir / 'results.json'}"
+                  f"\n[bold]Study C report:[/bold] {study_dir / 'report' / 'report.html'}")
     console.print("Next: `linewise info --store " + str(store_path) + "`, `linewise run tdm1_tmab_vs_tmab_pmab "
                   f"--registry {store_path} --out {out / 'study-b'}`")
 
