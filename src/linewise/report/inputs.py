@@ -16,6 +16,7 @@ Three steps, none of which estimates anything:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -107,8 +108,25 @@ def load_results(source) -> dict:
         raise ResultsError(f"{where}: expected a JSON object at the top level, got {type(data).__name__}")
     if is_study_results(data):
         data = from_study_results(data)
+    if not isinstance(source, Mapping):
+        _add_run_date(data, path)
     _check(data, where)
     return data
+
+
+def _add_run_date(data: dict, results_path: Path) -> None:
+    """Take the run date from ``run_info.json`` beside ``results.json`` (the engine keeps it out
+    of results.json so that reruns are byte-identical), when its hash says it is this run's."""
+    info_path = results_path.with_name("run_info.json")
+    if not info_path.is_file() or "run_date" in data.get("provenance", {}):
+        return
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return
+    digest = hashlib.sha256(results_path.read_bytes()).hexdigest()
+    if isinstance(info, dict) and info.get("results_sha256") == digest and isinstance(info.get("run_date"), str):
+        data.setdefault("provenance", {})["run_date"] = info["run_date"]
 
 
 def _need(obj, key: str, kind, path: str, where: str):

@@ -23,6 +23,9 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +80,7 @@ from .spec import (
 )
 
 RESULTS_FILE = "results.json"
+RUN_INFO_FILE = "run_info.json"
 #: Temporary table holding the patient frame of a run (dropped when the run ends).
 FRAME_TABLE = "_linewise_study_frame"
 FEATURES_TABLE = "_linewise_study_features"
@@ -108,7 +112,15 @@ class StudyResult:
         out.mkdir(parents=True, exist_ok=True)
         paths = {"results": out / RESULTS_FILE, "parquet": out / f"{TABLE_FILE}.parquet",
                  "csv": out / f"{TABLE_FILE}.csv"}
-        paths["results"].write_text(self.to_json(), encoding="utf-8")
+        text = self.to_json()
+        paths["results"].write_text(text, encoding="utf-8")
+        # The run date lives beside results.json, not in it, so that the same inputs give a
+        # byte-identical results.json; the report shows it when the hash says it belongs.
+        paths["run_info"] = out / RUN_INFO_FILE
+        paths["run_info"].write_text(json.dumps({
+            "results_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "run_date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }, indent=1) + "\n", encoding="utf-8")
         arrow = pa.Table.from_pandas(self.table, preserve_index=False)
         for i, fld in enumerate(arrow.schema):  # dates are days: written as 2016-03-07
             if pa.types.is_timestamp(fld.type):
