@@ -78,24 +78,23 @@ TABLES = ("patients", "metastatic_sites", "therapy_lines", "response_assessments
 REPO = str(Path(__file__).resolve().parent.parent)
 
 
-def _arrow_for_store(path: Path, name: str, schema):
-    """A registry Parquet file as the store table's Arrow schema (lists, booleans, bookkeeping)."""
+def _arrow_for_store(batch, schema):
+    """A batch of a registry Parquet file as the store table's Arrow schema (lists, booleans,
+    bookkeeping columns)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    t = pq.read_table(path)
     cols = []
     for f in schema:
         if f.name == "_import_id":
-            cols.append(pa.array([1] * t.num_rows, pa.int64()))
+            cols.append(pa.array([1] * batch.num_rows, pa.int64()))
         elif f.name == "_source_row":
-            cols.append(pa.array(range(2, t.num_rows + 2), pa.int64()))
+            cols.append(pa.array(range(2, batch.num_rows + 2), pa.int64()))
         elif f.name.endswith("_precision"):
-            base = t.column(f.name.removesuffix("_precision"))
+            base = batch.column(f.name.removesuffix("_precision"))
             cols.append(pc.if_else(pc.is_null(base), pa.scalar(None, pa.string()), "day"))
         else:
-            c = t.column(f.name)
+            c = batch.column(f.name)
             if pa.types.is_dictionary(c.type):
                 c = c.cast(c.type.value_type)
             if pa.types.is_list(f.type):
@@ -106,27 +105,32 @@ def _arrow_for_store(path: Path, name: str, schema):
     return pa.table(cols, schema=schema)
 
 
-def load(store, registry: Path) -> float:
-    """Bulk-load every registry table into ``store``; returns seconds."""
+def load(store, registry: Path, batch_rows: int = 2_000_000) -> float:
+    """Bulk-load every registry table into ``store`` in batches (bounded memory); returns seconds."""
+    import pyarrow.parquet as pq
+
     from linewise.model.registry import get_table
     from linewise.store.store import arrow_schema
 
     t0 = time.perf_counter()
     for name in TABLES:
-        data = _arrow_for_store(registry / f"{name}.parquet", name, arrow_schema(get_table(name)))
-        if store.con.name == "duckdb":
-            store.con.con.register("_bench_load", data)
-            store.con.raw_sql(f'INSERT INTO "{name}" SELECT * FROM _bench_load')
-            store.con.con.unregister("_bench_load")
-        elif store.con.name == "pyspark":
-            session = store.con._session
-            tmp = registry / f"store_{name}.parquet"  # Spark skips files named _* or .*
-            import pyarrow.parquet as pq
-
-            pq.write_table(data, tmp)
-            session.read.parquet(str(tmp)).write.insertInto(name)
-        else:
-            store.insert(name, data)
+        schema = arrow_schema(get_table(name))
+        source = pq.ParquetFile(registry / f"{name}.parquet")
+        spark_file = registry / f"store_{name}.parquet"  # Spark skips files named _* or .*
+        writer = pq.ParquetWriter(spark_file, schema) if store.con.name == "pyspark" else None
+        for batch in source.iter_batches(batch_size=batch_rows):
+            data = _arrow_for_store(batch, schema)
+            if store.con.name == "duckdb":
+                store.con.con.register("_bench_load", data)
+                store.con.raw_sql(f'INSERT INTO "{name}" SELECT * FROM _bench_load')
+                store.con.con.unregister("_bench_load")
+            elif writer is not None:
+                writer.write_table(data)
+            else:
+                store.insert(name, data)
+        if writer is not None:
+            writer.close()
+            store.con._session.read.parquet(str(spark_file)).write.insertInto(name)
     return time.perf_counter() - t0
 
 
