@@ -5,9 +5,12 @@ to one generic name, and by the line-of-therapy algorithm (drug classes decide w
 form lines, families decide which changes are substitutions).
 
 Codes: ``rxnorm`` is the RxNorm ingredient concept (RXCUI, term type IN) and ``atc`` the WHO
-ATC 5th-level code (2024 structure: HER2 antibodies moved from L01XC to L01FD in 2022). A code
-is left empty where we could not confirm it; a user YAML (:meth:`Vocabulary.with_yaml`) can
-fill or correct codes, add drugs or change a drug's class.
+ATC 5th-level code (2024 structure: HER2 antibodies moved from L01XC to L01FD in 2022). Every
+code was checked against public sources (docs/omop.md, section *Verification*: all ATC codes
+confirmed by the ATC-DE 2024 value set of the German Medical Informatics Initiative; two RXCUIs,
+triptorelin and pamidronate, found in no source that names the drug; kept, as nothing shows
+them wrong). A code is left empty where none was confirmed; a user YAML
+(:meth:`Vocabulary.with_yaml`) can fill or correct codes, add drugs or change a drug's class.
 
 Examples
 --------
@@ -83,7 +86,7 @@ DRUGS: tuple[Drug, ...] = (
     Drug("pertuzumab", C.HER2_ANTIBODY, "pertuzumab", ("perjeta", "pmab", "p-mab", "p", "phesgo", "pertuzumab/trastuzumab/hyaluronidase"), "1298944", "L01FD02"),
     Drug("trastuzumab emtansine", C.HER2_ADC, "trastuzumab emtansine", ("t-dm1", "tdm1", "t dm1", "kadcyla", "ado-trastuzumab emtansine", "ado trastuzumab emtansine", "trastuzumab-emtansine"), "1371041", "L01FD03"),
     Drug("trastuzumab deruxtecan", C.HER2_ADC, "trastuzumab deruxtecan", ("t-dxd", "tdxd", "t dxd", "enhertu", "fam-trastuzumab deruxtecan", "ds-8201", "trastuzumab-deruxtecan"), "", "L01FD04"),
-    Drug("margetuximab", C.HER2_ANTIBODY, "margetuximab", ("margenza",)),
+    Drug("margetuximab", C.HER2_ANTIBODY, "margetuximab", ("margenza",), "", "L01FD06"),
     Drug("lapatinib", C.HER2_TKI, "lapatinib", ("tykerb", "tyverb", "lapa"), "480167", "L01EH01"),
     Drug("neratinib", C.HER2_TKI, "neratinib", ("nerlynx",), "", "L01EH02"),
     Drug("tucatinib", C.HER2_TKI, "tucatinib", ("tukysa",), "", "L01EH03"),
@@ -107,14 +110,14 @@ DRUGS: tuple[Drug, ...] = (
     Drug("cyclophosphamide", C.CHEMOTHERAPY, "alkylating", ("endoxan", "cytoxan", "cyclo", "cpa"), "3002", "L01AA01"),
     Drug("methotrexate", C.CHEMOTHERAPY, "antimetabolite", ("mtx",), "6851", "L01BA01"),
     Drug("ixabepilone", C.CHEMOTHERAPY, "epothilone", ("ixempra",), "", "L01DC04"),
-    Drug("sacituzumab govitecan", C.CHEMOTHERAPY, "topoisomerase adc", ("trodelvy",)),
+    Drug("sacituzumab govitecan", C.CHEMOTHERAPY, "topoisomerase adc", ("trodelvy",), "", "L01FX17"),
     # endocrine
     Drug("tamoxifen", C.ENDOCRINE, "serm", ("nolvadex", "tam"), "10324", "L02BA01"),
     Drug("letrozole", C.ENDOCRINE, "aromatase inhibitor", ("femara", "let"), "72965", "L02BG04"),
     Drug("anastrozole", C.ENDOCRINE, "aromatase inhibitor", ("arimidex", "ana"), "84857", "L02BG03"),
     Drug("exemestane", C.ENDOCRINE, "aromatase inhibitor", ("aromasin", "exe"), "258494", "L02BG06"),
     Drug("fulvestrant", C.ENDOCRINE, "serd", ("faslodex", "ful"), "282357", "L02BA03"),
-    Drug("elacestrant", C.ENDOCRINE, "serd", ("orserdu",)),
+    Drug("elacestrant", C.ENDOCRINE, "serd", ("orserdu",), "", "L02BA04"),
     Drug("goserelin", C.ENDOCRINE, "gnrh analogue", ("zoladex",), "50610", "L02AE03"),
     Drug("leuprorelin", C.ENDOCRINE, "gnrh analogue", ("leuprolide", "lupron", "enantone", "trenantone"), "42375", "L02AE02"),
     Drug("triptorelin", C.ENDOCRINE, "gnrh analogue", ("decapeptyl",), "38782", "L02AE04"),

@@ -8,12 +8,17 @@ surgery), ``drug_exposure``, ``death``, an empty ``observation``, ``cdm_source``
 vocabulary subset (``concept``, ``concept_ancestor``) — written as a DuckDB file, a folder of
 Parquet files, or straight into PostgreSQL (``COPY``).
 
-Concept ids: the fixed standard ids linewise writes or reads as such (gender 8532/8507, the
-episode concepts) are Athena's; every other concept of the instance gets an id in the
+Concept ids: the fixed standard ids linewise writes or reads as such (gender 8532/8507, type
+concept 32879 *Registry*, the episode concepts) are Athena's; their ``concept_code`` is written
+as ``OMOP generated`` (what the OHDSI vocabulary scripts gave such concepts when they were
+created; the current release codes could not be verified — docs/omop.md, *Verification*), and
+linewise reads them by id only. Every other concept of the instance gets an id in the
 2,000,000,000+ range OMOP reserves for local concepts, with its real ``vocabulary_id`` and
 ``concept_code`` — linewise resolves concept sets by code, so the mapping is exercised exactly
 as on a real instance. Trastuzumab emtansine records use a *branded* drug concept (Kadcyla)
-below the ingredient, so mapping must go through ``concept_ancestor``. Known unmappable records
+below the ingredient, so mapping must go through ``concept_ancestor``; it is a local concept
+(``RxNorm Extension``, code ``OMOP-LW-KADCYLA``) because no RXCUI of a Kadcyla branded drug
+could be verified (RxNorm 1371046 is the brand name *Kadcyla* itself). Known unmappable records
 are planted: every 25th patient has one acetaminophen record (a drug outside the vocabulary)
 and every 40th one record with ``drug_concept_id`` 0.
 
@@ -44,6 +49,7 @@ from .cdm import TABLES, ddl
 
 LOCAL = 2_000_000_000
 REGISTRY_TYPE = 32879  # Type Concept: Registry
+OMOP_GENERATED = "OMOP generated"  # concept_code written for the fixed OMOP-made concepts (see module docstring)
 TDM1_BRANDED = LOCAL + 300_000
 ACETAMINOPHEN = LOCAL + 200_999
 NOISE_DRUG_EVERY, ZERO_CONCEPT_EVERY = 25, 40
@@ -79,12 +85,12 @@ class OmopSynthResult:
 def _concepts() -> list[tuple]:
     """(concept_id, name, domain, vocabulary, class, standard, code) of the instance's vocabulary."""
     rows = [(8532, "FEMALE", "Gender", "Gender", "Gender", "S", "F"), (8507, "MALE", "Gender", "Gender", "Gender", "S", "M"),
-            (REGISTRY_TYPE, "Registry", "Type Concept", "Type Concept", "Type Concept", "S", "OMOP4976890"),
-            (cs.CANCER_DRUG_TREATMENT, "Cancer Drug Treatment", "Episode", "Episode", "Episode", "S", "OMOP5035800"),
-            (cs.TREATMENT_REGIMEN, "Treatment Regimen", "Episode", "Episode", "Episode", "S", "OMOP4971592"),
+            (REGISTRY_TYPE, "Registry", "Type Concept", "Type Concept", "Type Concept", "S", OMOP_GENERATED),
+            (cs.CANCER_DRUG_TREATMENT, "Cancer Drug Treatment", "Episode", "Episode", "Episode", "S", OMOP_GENERATED),
+            (cs.TREATMENT_REGIMEN, "Treatment Regimen", "Episode", "Episode", "Episode", "S", OMOP_GENERATED),
             (cs.EPISODE_DERIVED, "Episode algorithmically derived from EHR", "Type Concept", "Type Concept",
-             "Type Concept", "S", "OMOP4976896"),
-            (cs.DRUG_EXPOSURE_ID_FIELD, "drug_exposure.drug_exposure_id", "Metadata", "CDM", "Field", "S", "CDM1147094")]
+             "Type Concept", "S", OMOP_GENERATED),
+            (cs.DRUG_EXPOSURE_ID_FIELD, "drug_exposure.drug_exposure_id", "Metadata", "CDM", "Field", "S", OMOP_GENERATED)]
     i = 1
     for s in cs.ALL_SETS:
         domain = s.domain.value
@@ -99,8 +105,8 @@ def _concepts() -> list[tuple]:
         voc, code = ("RxNorm", d.rxnorm) if d.rxnorm else ("RxNorm Extension", f"OMOP-LW{j:04d}")
         rows.append((LOCAL + 200_000 + j, d.name, "Drug", voc, "Ingredient", "S", code))
     rows.append((ACETAMINOPHEN, "acetaminophen", "Drug", "RxNorm", "Ingredient", "S", "161"))
-    rows.append((TDM1_BRANDED, "ado-trastuzumab emtansine 100 MG Injection [Kadcyla]", "Drug", "RxNorm",
-                 "Branded Drug", "S", "1371046"))
+    rows.append((TDM1_BRANDED, "ado-trastuzumab emtansine Injection [Kadcyla]", "Drug", "RxNorm Extension",
+                 "Branded Drug", "S", "OMOP-LW-KADCYLA"))
     return rows
 
 
