@@ -22,6 +22,7 @@ from linewise.stats.cox_risk import _ranks, _stable_argsort, build_risk_sets
 from linewise.stats.timefix import timefix
 
 cox_module = importlib.import_module("linewise.stats.cox")
+cox_risk = importlib.import_module("linewise.stats.cox_risk")
 
 
 def _data(n=400, seed=11, continuous=False):
@@ -107,6 +108,23 @@ def test_block_sums_match_brute_force_risk_sets(continuous, layout):
         assert got.loglik == pytest.approx(ll, rel=1e-12)
         np.testing.assert_allclose(got.u, u, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(got.imat, imat, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["plain", "strata", "entry", "weights"])
+def test_sorted_keys_from_counts_equal_gathered(layout, monkeypatch):
+    """Time, event and stratum rebuilt from key counts equal the gathered (sorted) ones."""
+    df = _data(300, seed=8, continuous=layout == "entry")
+    t, e = df["t"].to_numpy(float), df["e"].to_numpy(bool)
+    w = df["w"].to_numpy() if layout == "weights" else np.ones(len(df))
+    strata = df["s"].to_numpy() if layout == "strata" else None
+    entry = df["start"].to_numpy(float) if layout == "entry" else None
+    direct = build_risk_sets(t, e, w, strata, entry, "efron")
+    monkeypatch.setattr(cox_risk, "_DIRECT_KEYS", -(10**9))
+    gathered = build_risk_sets(t, e, w, strata, entry, "efron")
+    for name in ("order", "obs_time", "event", "obs_stratum", "hi", "lo", "death_idx", "efron_frac", "weights"):
+        np.testing.assert_array_equal(getattr(direct, name), getattr(gathered, name), err_msg=name)
+    np.testing.assert_array_equal(direct.obs_time, t[direct.order])
+    np.testing.assert_array_equal(direct.event, e[direct.order])
 
 
 def _brute_force(t, e, w, strata, entry, x, beta):

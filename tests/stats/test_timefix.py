@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from linewise.stats._validate import StatsInputError
-from linewise.stats.timefix import timefix
+from linewise.stats.timefix import timefix, unique_values
 
 
 def test_merges_within_sqrt_eps():
@@ -31,3 +31,20 @@ def test_pooled_entry_and_exit():
 def test_collapsed_interval_is_an_error():
     with pytest.raises(StatsInputError, match="effective length 0"):
         timefix([1.0], [1.0 + 1e-12])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.arange(-1500.0, 1500.0)[::-1],  # whole numbers, negative too
+        np.concatenate([np.arange(2000.0), [1e-17, -1.0]]),  # a value just off a whole number
+        np.concatenate([np.arange(2000.0), [0.5]]),
+        np.concatenate([np.arange(2000.0), [1e9]]),  # range too wide for a presence table
+        np.concatenate([np.arange(2000.0), [np.inf]]),
+    ],
+)
+def test_unique_values_equals_np_unique(values):
+    """The presence-table path for whole-day times gives exactly ``np.unique``."""
+    rng = np.random.default_rng(3)
+    values = rng.permutation(np.concatenate([values, values[:700]]))
+    np.testing.assert_array_equal(unique_values(values), np.unique(values))

@@ -92,8 +92,8 @@ class CoxResult(TidyResult):
     @cached_property
     def _eta(self) -> np.ndarray:
         """The linear predictor (original row order), computed when first needed."""
-        eta, x, coef, means = self._lp_inputs
-        return eta if eta is not None else _linear_predictor(x, coef, means)
+        eta, rs, fit, coef = self._lp_inputs
+        return eta if eta is not None else _linear_predictor(rs, fit, coef)
 
     @cached_property
     def concordance(self) -> ConcordanceResult:
@@ -109,7 +109,8 @@ class CoxResult(TidyResult):
 
     def proportional_hazards_test(self) -> ProportionalHazardsTest:
         """Score test of proportional hazards per term and GLOBAL (R ``cox.zph``, transform "km")."""
-        rs, x, terms, keep = self._zph_inputs
+        rs, fit, terms, keep = self._zph_inputs
+        x = _original_x(rs, fit)
         if not keep.any():
             raise StatsInputError("proportional_hazards_test: the model has no estimable coefficient")
         # cox.zph drops aliased (NA) coefficients and renumbers the term columns.
@@ -288,9 +289,23 @@ def cox(
     needed = lookups + [v for v in extra if v in data.columns and v not in lookups]
 
     used_cols = list(dict.fromkeys([*roles.values(), *needed]))
-    complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in used_cols])
+    # Plain numeric covariates: one isfinite pass over their float block replaces the
+    # per-column missing-value checks (and the infinite-value check below) when all are
+    # finite, the usual case; the block is only read here (Newton copies it, sorted).
+    plain = _plain_numeric_names(data, covariates)
+    x_plain = None
+    check_cols = used_cols
+    if plain is not None:
+        x_plain = data[plain[0]].to_numpy(dtype=float)
+        if np.isfinite(x_plain).all():
+            check_cols = list(dict.fromkeys(roles.values()))
+        else:
+            x_plain = None
+    complete = np.logical_and.reduce([data[c].notna().to_numpy() for c in check_cols])
     n_dropped = int((~complete).sum())
     df = data if complete.all() else data.loc[complete]
+    if df is not data:
+        x_plain = None if x_plain is None else x_plain[complete]
     if df.shape[0] == 0:
         raise StatsInputError("data: no rows left after dropping rows with missing values")
 
@@ -330,8 +345,12 @@ def cox(
     if not ev.any():
         raise StatsInputError(f"event: column {event!r} has no events; a Cox model needs at least one")
 
-    x, names, terms = _design(df, covariates)
-    bad = ~np.isfinite(x)
+    if x_plain is not None:
+        x, (names, terms) = x_plain, plain  # all finite (checked above)
+        bad = np.zeros(0, dtype=bool)
+    else:
+        x, names, terms = _design(df, covariates)
+        bad = ~np.isfinite(x)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise StatsInputError(
@@ -379,8 +398,8 @@ def cox(
     robust_var = None
     robust_score = None
     if robust:
-        eta = _linear_predictor(x, coef0, fit.means)
-        robust_var, rscore = robust_variance(rs, x, eta, fit.var, cluster_labels)
+        eta = _linear_predictor(rs, fit, coef0)
+        robust_var, rscore = robust_variance(rs, _original_x(rs, fit), eta, fit.var, cluster_labels)
         robust_score = _chi2(rscore, int(keep.sum()))
     used_var = robust_var if robust_var is not None else var
     df_model = int(keep.sum())
@@ -412,9 +431,9 @@ def cox(
         var=used_var,
         warnings=tuple(notes),
         title=title,
-        _zph_inputs=(rs, x, terms, keep),
+        _zph_inputs=(rs, fit, terms, keep),
         _concordance_inputs=(t, ev, en, strata_codes, w, cl_for_c),
-        _lp_inputs=(eta, x, coef0, fit.means),
+        _lp_inputs=(eta, rs, fit, coef0),
     )
 
 
@@ -441,6 +460,16 @@ def _plain_numeric_design(df: pd.DataFrame, covariates: str):
     per-column machinery (most of the cost of a 1e6-row fit).  Anything else -- factors,
     bools, transforms, interactions, ``0 +`` -- returns None and goes through formulaic.
     """
+    plain = _plain_numeric_names(df, covariates)
+    if plain is None:
+        return None
+    names, terms = plain
+    x = df[names].to_numpy(dtype=float, copy=True)  # a snapshot, as formulaic's matrix
+    return x, names, terms
+
+
+def _plain_numeric_names(df: pd.DataFrame, covariates: str):
+    """Column names and terms of :func:`_plain_numeric_design`, without building the matrix."""
     try:
         terms = list(formulaic.Formula(f"1 + ({covariates})"))
     except Exception:  # formulaic raises many types for a bad formula
@@ -457,8 +486,7 @@ def _plain_numeric_design(df: pd.DataFrame, covariates: str):
         if not isinstance(dtype, np.dtype) or dtype.kind not in "iuf" or str(term) != name:
             return None
         names.append(name)
-    x = df[names].to_numpy(dtype=float, copy=True)  # a snapshot, as formulaic's matrix
-    return x, names, [(name, np.asarray([j])) for j, name in enumerate(names)]
+    return names, [(name, np.asarray([j])) for j, name in enumerate(names)]
 
 
 def _design(df: pd.DataFrame, covariates: str):
@@ -486,13 +514,31 @@ def _design(df: pd.DataFrame, covariates: str):
     return x, names, terms
 
 
-def _linear_predictor(x: np.ndarray, coef: np.ndarray, means: np.ndarray) -> np.ndarray:
-    # Column-by-column accumulation (not a BLAS matvec) so that rows with identical
-    # covariates get bit-identical linear predictors, as ties in the concordance require.
-    eta = np.zeros(x.shape[0])
-    for j in range(x.shape[1]):
-        eta += x[:, j] * coef[j]
-    return eta - float(np.sum(coef * means))
+def _linear_predictor(rs, fit, coef: np.ndarray) -> np.ndarray:
+    """``x @ coef - sum(coef * means)`` in the original row order, from the fit's sorted,
+    centred covariates (``x - center``; the fit keeps no other copy of x).
+
+    Column-by-column accumulation (not a BLAS matvec) so that rows with identical
+    covariates get bit-identical linear predictors, as ties in the concordance require.
+    """
+    xc = fit.xc
+    eta_sorted = np.zeros(xc.shape[0])
+    for j in range(xc.shape[1]):
+        eta_sorted += xc[:, j] * coef[j]
+    # x @ coef - coef.means = (x - center) @ coef + coef.(center - means); 0 unless the
+    # centre is not the mean (counting-process data, centred at a row as agfit4 does)
+    eta_sorted += float(np.sum(coef * (fit.center - fit.means)))
+    eta = np.empty_like(eta_sorted)
+    eta[rs.order] = eta_sorted
+    return eta
+
+
+def _original_x(rs, fit) -> np.ndarray:
+    """The covariates in the original row order, rebuilt from the fit's sorted, centred
+    copy (rows with equal covariates stay exactly equal)."""
+    x = np.empty_like(fit.xc)
+    x[rs.order] = fit.xc + fit.center
+    return x
 
 
 def _coef_table(names, coef, var, robust_var) -> pd.DataFrame:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from .timefix import unique_values
+
 
 @dataclass(frozen=True)
 class Blocks:
@@ -47,6 +49,11 @@ class Blocks:
             return s0, np.add.reduceat(rx, self.cuts[:-1], axis=0, out=work.get("b1", (n_blocks, x.shape[1])))
         m = scipy.sparse.csr_array((r, self.cols, self.cuts), shape=(n_blocks, risk.size))
         return s0, m @ x
+
+
+#: sorted keys are rebuilt from key counts (no gathers) when there are at most
+#: ``4 n + _DIRECT_KEYS`` possible keys (a count table of that size is cheap)
+_DIRECT_KEYS = 2**16
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -91,7 +98,6 @@ class RiskSets:
     death_idx: np.ndarray  # (n_d,) sorted positions of the event records
     death_group: np.ndarray  # (n_d,) group of each event record
     efron_frac: np.ndarray  # (n_d,) r/d for Efron, 0 for Breslow
-    term_weight: np.ndarray  # (n_d,) W/d of the record's group (weight of its Efron term)
     group_start: np.ndarray  # (G,) first event record of each group (index into death_idx)
     group_d: np.ndarray  # (G,) number of event records in the group
     group_w: np.ndarray  # (G,) summed weights of the event records
@@ -154,15 +160,28 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     # mix; one stable sort on (key, censored) is the lexicographic (stratum, time, events
     # first) order.
     pooled = time if entry is None else np.concatenate([time, entry])
-    uniq = np.unique(pooled)
+    uniq = unique_values(pooled)
     k = np.int64(uniq.size + 1)
     stop_key = strata * k + 1 + _ranks(time, uniq)
-    order = _stable_argsort(2 * stop_key + ~event)
-    time, event, stop_key = (np.take(a, order) for a in (time, event, stop_key))
+    sort_key = 2 * stop_key + ~event
+    order = _stable_argsort(sort_key)
+    n_keys = int(2 * k * (strata.max() + 1)) if n else 0
+    if 0 < n_keys <= 4 * n + _DIRECT_KEYS:
+        # Small integer keys: the sorted keys are the key values repeated by their counts
+        # (no gathers in random order); time, event and stratum follow from the key.
+        sorted_key = np.repeat(np.arange(n_keys, dtype=np.int64), np.bincount(sort_key, minlength=n_keys))
+        stop_key = sorted_key >> 1
+        event = (sorted_key & 1) == 0
+        rank = stop_key - 1 if one_stratum else stop_key % k - 1
+        time = uniq[rank]
+        if not one_stratum:
+            strata = stop_key // k
+    else:
+        time, event, stop_key = (np.take(a, order) for a in (time, event, stop_key))
+        if not one_stratum:
+            strata = np.take(strata, order)
     if not unit_weights:  # (constant arrays need no reordering)
         weights = np.take(weights, order)
-    if not one_stratum:
-        strata = np.take(strata, order)
     if entry is not None:
         entry = np.take(entry, order)
 
@@ -170,14 +189,16 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     dkey = stop_key[death_idx]
     new_group = np.concatenate(([True], dkey[1:] != dkey[:-1])) if dkey.size else np.zeros(0, bool)
     starts = np.flatnonzero(new_group)
-    death_group = np.cumsum(new_group) - 1
     gkey = dkey[starts]
     gstrat = strata[death_idx[starts]]
     group_d = np.diff(np.append(starts, dkey.size))
     group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
-    rank_in_group = np.arange(dkey.size) - starts[death_group]
+    # per event record, expanded from per-group values (contiguous repeats, no gathers)
+    death_group = np.repeat(np.arange(starts.size), group_d)
     if ties == "efron":
-        efron_frac = rank_in_group / group_d[death_group]
+        efron_frac = np.arange(dkey.size, dtype=float)
+        efron_frac -= np.repeat(starts.astype(float), group_d)
+        efron_frac /= np.repeat(group_d.astype(float), group_d)
     else:
         efron_frac = np.zeros(dkey.size)
 
@@ -219,7 +240,6 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         death_idx=death_idx,
         death_group=death_group,
         efron_frac=efron_frac,
-        term_weight=(group_w / group_d)[death_group],
         group_start=starts,
         group_d=group_d,
         group_w=group_w,

@@ -18,6 +18,25 @@ from ._validate import StatsInputError
 DEFAULT_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 
+def unique_values(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of a float array; whole numbers in a modest range (days) without a sort.
+
+    Registry times are mostly whole days: a presence table over their range finds the
+    distinct values in two linear passes, where ``np.unique`` sorts a million values.
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size > 1000:
+        lo, hi = float(values.min()), float(values.max())
+        if -(2.0**52) < lo and hi < 2.0**52 and hi - lo <= 4 * values.size:
+            codes = values.astype(np.int64)
+            if np.array_equal(codes, values):  # whole numbers only (int64 <-> float exact here)
+                codes -= int(lo)
+                present = np.zeros(int(hi - lo) + 1, dtype=bool)
+                present[codes] = True
+                return np.flatnonzero(present) + lo
+    return np.unique(values)
+
+
 def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, ...]:
     """Replace near-equal time values by one representative, as ``survival::aeqSurv``.
 
@@ -56,7 +75,7 @@ def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, .
     flat = np.concatenate([a.ravel() for a in arrays])
     finite = np.isfinite(flat)
     values = flat if finite.all() else flat[finite]
-    pooled = np.unique(values)
+    pooled = unique_values(values)
     if pooled.size < 2:
         return arrays
     dy = np.diff(pooled)
