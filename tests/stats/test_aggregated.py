@@ -6,12 +6,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linewise.stats import kaplan_meier, kaplan_meier_by, logrank
+from linewise.stats import (
+    kaplan_meier,
+    kaplan_meier_by,
+    logrank,
+    logrank_trend,
+    median_follow_up,
+    pairwise_logrank,
+)
 from linewise.stats._validate import StatsInputError
 from linewise.stats.aggregated import (
     kaplan_meier_by_from_counts,
     kaplan_meier_from_counts,
     logrank_from_counts,
+    logrank_trend_from_counts,
+    median_follow_up_from_counts,
+    pairwise_logrank_from_counts,
     risk_table_from_counts,
 )
 from support import assert_matches_r, load_golden
@@ -119,3 +129,71 @@ def test_bad_counts_are_refused():
         logrank_from_counts(pd.DataFrame({"group": [], "time": [], "n_event": [], "n_censor": []}))
     with pytest.raises(StatsInputError, match="only one group"):
         logrank_from_counts(pd.DataFrame({"group": ["a"], "time": [1], "n_event": [1], "n_censor": [0]}))
+
+
+def _random_cohort(rng, n, k=3, whole_days=True):
+    time = rng.integers(1, 90, n).astype(float) if whole_days else np.round(rng.exponential(20, n), 3) + 0.001
+    time = time / 30.4375  # months, as the study engine computes them: near-equal times for timefix
+    event = rng.integers(0, 2, n)
+    group = rng.choice([f"g{i}" for i in range(k)], n)
+    stratum = rng.choice(["s1", "s2"], n)
+    entry = np.floor(time * rng.uniform(0, 0.9, n) * 30.4375) / 30.4375
+    return time, event, group, stratum, entry
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_trend_and_pairwise_from_counts_equal_patient_level_exactly(seed):
+    """Bit for bit (the study engine's results.json must not change when it switches paths)."""
+    rng = np.random.default_rng(seed)
+    time, event, group, stratum, entry = _random_cohort(rng, int(rng.integers(30, 400)), k=3 + seed % 2,
+                                                       whole_days=seed % 2 == 0)
+    use_entry = entry if seed % 3 == 0 else None
+    use_strata = stratum if seed % 2 else None
+    c = _counts(time, event, group, use_strata, entry=use_entry)
+    if use_strata is None:
+        c = c.drop(columns="stratum")
+    ref = logrank_trend(time, event, group, strata=use_strata, entry=use_entry)
+    got = logrank_trend_from_counts(c)
+    assert (got.statistic, got.z, got.pvalue) == (ref.statistic, ref.z, ref.pvalue)
+    assert got.groups == ref.groups
+    ref_pw = pairwise_logrank(time, event, group, strata=use_strata, entry=use_entry)
+    got_pw = pairwise_logrank_from_counts(c)
+    pd.testing.assert_frame_equal(got_pw.table, ref_pw.table, check_exact=True)
+    ref_lr = logrank(time, event, group, strata=use_strata, entry=use_entry)
+    got_lr = logrank_from_counts(c)
+    assert (got_lr.statistic, got_lr.pvalue) == (ref_lr.statistic, ref_lr.pvalue)
+    np.testing.assert_array_equal(got_lr.variance, ref_lr.variance)
+
+
+def test_trend_scores_and_errors_from_counts():
+    rng = np.random.default_rng(9)
+    time, event, group, _, _ = _random_cohort(rng, 200)
+    c = _counts(time, event, group).drop(columns="stratum")
+    scores = {"g0": 0.0, "g1": 2.0, "g2": 5.0}
+    assert logrank_trend_from_counts(c, scores=scores).z == logrank_trend(time, event, group, scores=scores).z
+    with pytest.raises(StatsInputError, match="no score for group"):
+        logrank_trend_from_counts(c, scores={"g0": 1.0})
+    with pytest.raises(StatsInputError, match="only one group"):
+        pairwise_logrank_from_counts(c[c["group"] == "g0"])
+
+
+@pytest.mark.parametrize("method", ["reverse_km", "observed"])
+@pytest.mark.parametrize("seed", range(5))
+def test_median_follow_up_from_counts_equals_patient_level_exactly(method, seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(1, 300))
+    time, event, *_ = _random_cohort(rng, n, whole_days=seed % 2 == 0)
+    ref = median_follow_up(time, event, method=method)
+    c = _counts(time, event)
+    got = median_follow_up_from_counts(c["time"], c["n_event"], c["n_censor"], method=method)
+    for attr in ("method", "n", "minimum", "maximum"):
+        assert getattr(got, attr) == getattr(ref, attr), attr
+    np.testing.assert_array_equal([got.median, got.lower, got.upper], [ref.median, ref.lower, ref.upper])
+
+
+def test_observed_median_follow_up_picks_the_middle_of_repeated_times():
+    # 1, 1, 1, 5 -> numpy.median = 1.0; 1, 1, 5, 5 -> 3.0 (the two middle values averaged)
+    assert median_follow_up_from_counts([1, 5], [2, 0], [1, 1], method="observed").median == 1.0
+    assert median_follow_up_from_counts([5, 1], [1, 1], [1, 1], method="observed").median == 3.0
+    with pytest.raises(StatsInputError, match="no observations"):
+        median_follow_up_from_counts([1.0], [0], [0])

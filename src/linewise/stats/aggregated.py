@@ -24,18 +24,34 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import combinations
+
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
 from . import km_quantiles as _q
 from ._km_core import ConfType, RiskTable, check_conf, confint, km_curve
-from ._validate import StatsInputError, as_float_array, as_group_array
+from ._validate import StatsInputError, as_choice, as_float_array, as_group_array
+from .followup import _METHODS as _FU_METHODS
+from .followup import FollowUpMethod, FollowUpResult
 from .km import KaplanMeierByResult, KaplanMeierResult
 from .logrank import LogrankResult, chisq_from_parts
+from .logrank_trend import (
+    _P_ADJUST,
+    LogrankTrendResult,
+    PAdjust,
+    PairwiseLogrankResult,
+    _scores,
+    pairwise_from_rows,
+    trend_from_parts,
+)
 from .timefix import timefix as _timefix
 
-__all__ = ["kaplan_meier_by_from_counts", "kaplan_meier_from_counts", "logrank_from_counts", "risk_table_from_counts"]
+__all__ = ["kaplan_meier_by_from_counts", "kaplan_meier_from_counts", "logrank_from_counts",
+           "logrank_trend_from_counts", "median_follow_up_from_counts", "pairwise_logrank_from_counts",
+           "risk_table_from_counts"]
 
 
 def _count(name: str, values, n: int) -> np.ndarray:
@@ -165,24 +181,38 @@ def kaplan_meier_by_from_counts(
     return KaplanMeierByResult(curves, level, ctype)
 
 
-def logrank_from_counts(counts: pd.DataFrame, rho: float = 0.0, *, timefix: bool = True) -> LogrankResult:
-    """Log-rank (G-rho) test from a counts table, equal to :func:`~linewise.stats.logrank`.
+@dataclass(frozen=True, eq=False)
+class _CountParts:
+    """Observed / expected (k x s), variance (k x k) and subjects per group of a counts table."""
 
-    ``counts`` has columns ``group, time, n_event, n_censor``, optionally ``n_entering`` (delayed
-    entry) and ``stratum`` (stratified test: observed, expected and variance summed over strata).
+    observed: np.ndarray
+    expected: np.ndarray
+    variance: np.ndarray
+    n: np.ndarray
+    groups: list
+    strata: list | None
+    delayed_entry: bool
 
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> c = pd.DataFrame({"group": ["a", "b", "a", "b"], "time": [1, 2, 3, 4], "n_event": [1, 1, 1, 1], "n_censor": 0})
-    >>> round(logrank_from_counts(c).statistic, 4)
-    0.6154
+
+def _fixed_times(counts: pd.DataFrame, timefix: bool) -> np.ndarray:
+    time = as_float_array("time", counts["time"])
+    if timefix and time.size:
+        uniq, inv = np.unique(time, return_inverse=True)
+        (fixed,) = _timefix(uniq)
+        time = fixed[inv]
+    return time
+
+
+def _parts(counts: pd.DataFrame, rho: float, timefix: bool, time=None, codes=None, levels=None) -> _CountParts:
+    """The G-rho sums of :func:`~linewise.stats.logrank.logrank_parts`, from counts.
+
+    ``time`` (already time-fixed), ``codes`` and ``levels`` let a caller pass a subset of the
+    rows with times fixed over all of them (pairwise tests fix times once, as the
+    patient-level function does before subsetting).
     """
-    from .logrank import check_rho
-
-    r = check_rho(rho)
     n_rows = len(counts)
-    codes, levels = _codes(counts["group"], n_rows)
+    if codes is None:
+        codes, levels = _codes(counts["group"], n_rows)
     k = len(levels)
     if k < 2:
         what = f"only one group ({levels[0]!r})" if levels else "no rows"
@@ -196,11 +226,8 @@ def logrank_from_counts(counts: pd.DataFrame, rho: float = 0.0, *, timefix: bool
     var = np.zeros((k, k))
     n_by_group = np.zeros(k)
     # risk sets are built from all rows first (timefix pools every time, as prepare() does)
-    time = as_float_array("time", counts["time"])
-    if timefix and time.size:
-        uniq, inv = np.unique(time, return_inverse=True)
-        (fixed,) = _timefix(uniq)
-        time = fixed[inv]
+    if time is None:
+        time = _fixed_times(counts, timefix)
     entering = counts["n_entering"].to_numpy(dtype=float) if "n_entering" in counts else None
     d_all, c_all = counts["n_event"].to_numpy(dtype=float), counts["n_censor"].to_numpy(dtype=float)
     for s in range(n_strata):
@@ -211,10 +238,10 @@ def logrank_from_counts(counts: pd.DataFrame, rho: float = 0.0, *, timefix: bool
         # the formulas of logrank.logrank_parts, on the same arrays
         n_g, d_g = rt.n_risk, rt.n_event
         n, d = n_g.sum(axis=1), d_g.sum(axis=1)
-        if r != 0:
+        if rho != 0:
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.where(n > 0, (n - d) / n, 1.0)
-            w = np.concatenate(([1.0], np.cumprod(factor)[:-1])) ** r
+            w = np.concatenate(([1.0], np.cumprod(factor)[:-1])) ** rho
         else:
             w = np.ones_like(n)
         ev = d > 0
@@ -224,11 +251,128 @@ def logrank_from_counts(counts: pd.DataFrame, rho: float = 0.0, *, timefix: bool
         with np.errstate(divide="ignore", invalid="ignore"):
             a = np.where(n > 1, w * w * d * (n - d) / (n * (n - 1)), 0.0)
         var += np.diag(a @ n_g) - (n_g * (a / n)[:, None]).T @ n_g
-    o, e = obs.sum(axis=1), exp.sum(axis=1)
-    stat, df = chisq_from_parts(o - e, e, var)
+    return _CountParts(obs, exp, var, n_by_group, list(levels), s_levels, entering is not None)
+
+
+def logrank_from_counts(counts: pd.DataFrame, rho: float = 0.0, *, timefix: bool = True) -> LogrankResult:
+    """Log-rank (G-rho) test from a counts table, equal to :func:`~linewise.stats.logrank`.
+
+    ``counts`` has columns ``group, time, n_event, n_censor``, optionally ``n_entering`` (delayed
+    entry) and ``stratum`` (stratified test: observed, expected and variance summed over strata).
+    Strata are ordered as the patient-level function orders them (sorted labels).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"group": ["a", "b", "a", "b"], "time": [1, 2, 3, 4], "n_event": [1, 1, 1, 1], "n_censor": 0})
+    >>> round(logrank_from_counts(c).statistic, 4)
+    0.6154
+    """
+    from .logrank import check_rho
+
+    p = _parts(counts, check_rho(rho), timefix)
+    o, e = p.observed.sum(axis=1), p.expected.sum(axis=1)
+    stat, df = chisq_from_parts(o - e, e, p.variance)
     return LogrankResult(
-        statistic=stat, df=df, pvalue=float(chi2.sf(stat, df)) if df > 0 else float("nan"), groups=tuple(levels),
-        n=np.rint(n_by_group).astype(np.int64), observed=o, expected=e, variance=var, observed_by_stratum=obs,
-        expected_by_stratum=exp, rho=r, strata=None if s_levels is None else tuple(s_levels),
-        delayed_entry=entering is not None,
+        statistic=stat, df=df, pvalue=float(chi2.sf(stat, df)) if df > 0 else float("nan"), groups=tuple(p.groups),
+        n=np.rint(p.n).astype(np.int64), observed=o, expected=e, variance=p.variance, observed_by_stratum=p.observed,
+        expected_by_stratum=p.expected, rho=check_rho(rho), strata=None if p.strata is None else tuple(p.strata),
+        delayed_entry=p.delayed_entry,
     )
+
+
+def logrank_trend_from_counts(counts: pd.DataFrame, scores=None, rho: float = 0.0, *,
+                              timefix: bool = True) -> LogrankTrendResult:
+    """Log-rank test for trend from a counts table, equal to :func:`~linewise.stats.logrank_trend`.
+
+    Scores default to ``1..k`` in the group order (a Categorical's category order, else sorted).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"group": [3, 3, 2, 2, 1, 1], "time": [1, 2, 3, 4, 5, 6], "n_event": 1, "n_censor": 0})
+    >>> logrank_trend_from_counts(c).z > 0
+    True
+    """
+    from .logrank import check_rho
+
+    r = check_rho(rho)
+    p = _parts(counts, r, timefix)
+    s = _scores(scores, p.groups)
+    obs, exp = p.observed.sum(axis=1), p.expected.sum(axis=1)
+    return trend_from_parts(s, obs, exp, p.variance, p.groups, r)
+
+
+def pairwise_logrank_from_counts(counts: pd.DataFrame, p_adjust: PAdjust = "holm", rho: float = 0.0, *,
+                                 timefix: bool = True) -> PairwiseLogrankResult:
+    """Log-rank test of every pair of groups from a counts table, equal to
+    :func:`~linewise.stats.pairwise_logrank` (each pair on its own rows, times fixed over all).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"group": list("abcabc"), "time": [1, 2, 3, 4, 5, 6], "n_event": 1, "n_censor": 0})
+    >>> pairwise_logrank_from_counts(c).table[["group1", "group2"]].values.tolist()
+    [['a', 'b'], ['a', 'c'], ['b', 'c']]
+    """
+    from .logrank import check_rho
+
+    how = as_choice("p_adjust", p_adjust, _P_ADJUST)
+    r = check_rho(rho)
+    codes, levels = _codes(counts["group"], len(counts))
+    if len(levels) < 2:
+        what = f"only one group ({levels[0]!r})" if levels else "no rows"
+        raise StatsInputError(f"group: {what}; a test needs at least two groups")
+    time = _fixed_times(counts, timefix)
+    rows = []
+    for a, b in combinations(range(len(levels)), 2):
+        sel = (codes == a) | (codes == b)
+        sub = counts.loc[sel]
+        pair = _parts(sub, r, False, time=time[sel], codes=(codes[sel] == b).astype(np.intp), levels=[0, 1])
+        o, e = pair.observed.sum(axis=1), pair.expected.sum(axis=1)
+        stat, df = chisq_from_parts(o - e, e, pair.variance)
+        rows.append([levels[a], levels[b], stat, float(chi2.sf(stat, df)) if df > 0 else float("nan")])
+    return pairwise_from_rows(rows, levels, how)
+
+
+def median_follow_up_from_counts(time, n_event, n_censor, method: FollowUpMethod = "reverse_km",
+                                 conf_level: float = 0.95, conf_type: ConfType = "log") -> FollowUpResult:
+    """Median follow-up from counts, equal to :func:`~linewise.stats.median_follow_up`.
+
+    "reverse_km" swaps events and censorings (Schemper & Smith 1996); "observed" takes the
+    median of the time-fixed times weighted by their number of exits (the middle one or two
+    values, averaged as ``numpy.median`` averages them).
+
+    Examples
+    --------
+    >>> median_follow_up_from_counts([1, 2, 3, 4], [1, 0, 1, 0], [0, 1, 0, 1]).median
+    4.0
+    >>> r = median_follow_up_from_counts([1, 2, 3, 4], [1, 0, 1, 0], [0, 1, 0, 1], method="observed")
+    >>> (r.median, r.range)
+    (2.5, (1.0, 4.0))
+    """
+    how = as_choice("method", method, _FU_METHODS)
+    level, ctype = check_conf(conf_level, conf_type)
+    t = as_float_array("time", time)
+    d = _count("n_event", n_event, t.shape[0])
+    c = _count("n_censor", n_censor, t.shape[0])
+    exits = d + c
+    keep = exits > 0
+    t, d, c, exits = t[keep], d[keep], c[keep], exits[keep]
+    if t.size == 0:
+        raise StatsInputError("time: no observations (empty array)")
+    if np.any(t < 0):
+        raise StatsInputError("time: times must be >= 0")
+    fixed = _fixed_times(pd.DataFrame({"time": t}), True)
+    n = int(round(float(exits.sum())))
+    lo, hi = float(np.min(fixed)), float(np.max(fixed))
+    if how == "observed":
+        order = np.argsort(fixed, kind="stable")
+        values, cum = fixed[order], np.cumsum(exits[order])
+        # 0-based positions of the middle value(s) of the sorted times, as numpy.median picks them
+        middle = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
+        picked = values[np.searchsorted(cum, np.asarray(middle) + 1, side="left")]
+        med = float(np.median(picked))
+        return FollowUpResult(how, n, med, float("nan"), float("nan"), lo, hi, level)
+    fit = kaplan_meier_from_counts(t, c, d, conf_level=level, conf_type=ctype)
+    return FollowUpResult(how, n, fit.median, fit.median_ci[0], fit.median_ci[1], lo, hi, level)

@@ -83,28 +83,39 @@ def logrank_trend(
     True
     """
     data, codes, levels, s_codes, s_levels, r = prepare_groups(time, event, group, strata, entry, rho)
+    s = _scores(scores, levels)
+    n_strata = 1 if s_levels is None else len(s_levels)
+    parts = logrank_parts(data, codes, len(levels), s_codes, n_strata, r)
+    obs, exp = parts.observed.sum(axis=1), parts.expected.sum(axis=1)
+    return trend_from_parts(s, obs, exp, parts.variance, levels, r)
+
+
+def _scores(scores, levels: list) -> np.ndarray:
+    """The group scores in the group order (default ``1..k``)."""
     k = len(levels)
     if scores is None:
-        s = np.arange(1.0, k + 1.0)
-    elif isinstance(scores, Mapping):
+        return np.arange(1.0, k + 1.0)
+    if isinstance(scores, Mapping):
         missing = [lab for lab in levels if lab not in scores]
         if missing:
             raise StatsInputError(f"scores: no score for group(s) {missing!r}")
-        s = as_float_array("scores", [scores[lab] for lab in levels])
-    else:
-        s = as_float_array("scores", scores)
-        if s.shape[0] != k:
-            raise StatsInputError(f"scores: {s.shape[0]} scores given for {k} groups {levels!r}")
-    n_strata = 1 if s_levels is None else len(s_levels)
-    parts = logrank_parts(data, codes, k, s_codes, n_strata, r)
-    obs, exp = parts.observed.sum(axis=1), parts.expected.sum(axis=1)
+        return as_float_array("scores", [scores[lab] for lab in levels])
+    s = as_float_array("scores", scores)
+    if s.shape[0] != k:
+        raise StatsInputError(f"scores: {s.shape[0]} scores given for {k} groups {levels!r}")
+    return s
+
+
+def trend_from_parts(s: np.ndarray, obs: np.ndarray, exp: np.ndarray, variance: np.ndarray, levels, rho: float
+                     ) -> LogrankTrendResult:
+    """``Z = s'(O - E) / sqrt(s' V s)`` from the log-rank sums (patient-level or from counts)."""
     num = float(s @ (obs - exp))
-    den = float(s @ parts.variance @ s)
+    den = float(s @ variance @ s)
     if den <= 0:
         raise StatsInputError("scores: the trend has zero variance (constant scores or no information)")
     z = num / np.sqrt(den)
     stat = num * num / den
-    return LogrankTrendResult(stat, float(z), 1, float(chi2.sf(stat, 1)), tuple(levels), s, obs, exp, parts.variance, r)
+    return LogrankTrendResult(stat, float(z), 1, float(chi2.sf(stat, 1)), tuple(levels), s, obs, exp, variance, rho)
 
 
 def p_adjust(p, method: PAdjust = "holm") -> np.ndarray:
@@ -202,6 +213,11 @@ def pairwise_logrank(
         stat, df = chisq_from_parts(obs - exp, exp, parts.variance)
         pv = float(chi2.sf(stat, df)) if df > 0 else float("nan")
         rows.append([levels[a], levels[b], stat, pv])
+    return pairwise_from_rows(rows, levels, how)
+
+
+def pairwise_from_rows(rows: list, levels, how: str) -> PairwiseLogrankResult:
+    """The result table of the pairwise tests with ``p.adjust``-ed p-values."""
     table = pd.DataFrame(rows, columns=["group1", "group2", "statistic", "pvalue"])
     table["p_adjusted"] = _adjust(table["pvalue"].to_numpy(), how)
     return PairwiseLogrankResult(table, tuple(levels), how)

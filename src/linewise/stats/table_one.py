@@ -36,7 +36,7 @@ from ._table_one_vars import (
 )
 from ._validate import StatsInputError, as_choice
 
-__all__ = ["TableOneResult", "table_one"]
+__all__ = ["TableOneResult", "table_one", "table_one_from_summaries"]
 
 VariableType = Literal["categorical", "continuous"]
 ContinuousStat = Literal["median_iqr", "median_range"]
@@ -148,12 +148,17 @@ def _group_codes(data: pd.DataFrame, by: str | None) -> tuple[np.ndarray, list, 
         codes, levels = np.asarray(codes, dtype=np.intp), list(uniques)
     levels = [v.item() if isinstance(v, np.generic) else v for v in levels]
     keep = codes >= 0
+    check_groups(by, levels)
+    return codes, levels, keep
+
+
+def check_groups(by: str, levels: list) -> None:
+    """A comparison needs at least two non-missing groups."""
     if len(levels) < 2:
         raise StatsInputError(
             f"by: column {by!r} has {len(levels)} non-missing group(s); a comparison needs at "
             "least two (use by=None for a single-column table)"
         )
-    return codes, levels, keep
 
 
 def _column_names(by: str | None, levels: list) -> list[str]:
@@ -259,19 +264,56 @@ def table_one(
     frame = data.loc[keep]
     g = codes[keep]
     n_groups = len(levels) if by is not None else 1
+    summaries = {}
+    for var in variables:
+        kind = types.get(var) or infer_type(frame[var], var, CATEGORICAL_MAX_LEVELS)
+        if kind == "categorical":
+            summaries[var] = summarise_categorical(frame[var], g, n_groups, var)
+        else:
+            summaries[var] = summarise_continuous(frame[var], g, n_groups, var)
+    return table_one_from_summaries(
+        summaries, by, levels, tuple(int(v) for v in np.bincount(g, minlength=n_groups)), int((~keep).sum()),
+        labels=labels, continuous_stat=stat, overall=overall, smd=smd, p_values=p_values,
+        categorical_test=cat_test, missing=show_missing, digits=digits, percent_digits=percent_digits,
+    )
+
+
+def table_one_from_summaries(
+    summaries: Mapping[str, CategoricalSummary | ContinuousSummary],
+    by: str | None,
+    levels: list,
+    group_n: tuple[int, ...],
+    n_missing_by: int,
+    *,
+    labels: Mapping[str, str] | None = None,
+    continuous_stat: ContinuousStat = "median_iqr",
+    overall: bool = False,
+    smd: bool = False,
+    p_values: bool = True,
+    categorical_test: CategoricalTest = "auto",
+    missing: MissingRows = "ifany",
+    digits: int = 1,
+    percent_digits: int = 1,
+) -> TableOneResult:
+    """A Table 1 from per-variable summaries (the second half of :func:`table_one`).
+
+    Lets a caller build the categorical summaries from counts aggregated elsewhere (a
+    database's ``GROUP BY``) and only the continuous ones from patient values; the display,
+    tests and SMDs are then exactly :func:`table_one`'s. ``levels`` are the groups in order
+    (``[OVERALL]`` when ``by`` is None), ``group_n`` their sizes, ``n_missing_by`` the patients
+    left out for a missing group.
+    """
+    labels = dict(labels or {})
+    stat, cat_test, show_missing = continuous_stat, categorical_test, missing
+    n_groups = len(levels) if by is not None else 1
     group_cols = _column_names(by, levels) if by is not None else []
     compare = by is not None
     show_overall = overall or not compare
-    group_n = tuple(int(v) for v in np.bincount(g, minlength=n_groups))
 
     rows, long_rows, test_rows = [], [], []
-    for var in variables:
+    for var, summ in summaries.items():
         label = str(labels.get(var, var))
-        kind = types.get(var) or infer_type(frame[var], var, CATEGORICAL_MAX_LEVELS)
-        if kind == "categorical":
-            summ = summarise_categorical(frame[var], g, n_groups, var)
-        else:
-            summ = summarise_continuous(frame[var], g, n_groups, var)
+        kind = "categorical" if isinstance(summ, CategoricalSummary) else "continuous"
         test = (
             _test(summ, n_groups, cat_test)
             if (compare and p_values)
@@ -322,9 +364,9 @@ def table_one(
         tests=pd.DataFrame(test_rows),
         by=by,
         groups=tuple(levels) if compare else (),
-        group_n=group_n if compare else (),
-        n_total=int(g.size),
-        n_missing_by=int((~keep).sum()),
+        group_n=tuple(group_n) if compare else (),
+        n_total=int(sum(group_n)),
+        n_missing_by=int(n_missing_by),
         group_columns=tuple(group_cols),
     )
 
