@@ -62,6 +62,32 @@ def test_plain_numeric_design_equals_formulaic(formula, monkeypatch):
     assert [(n, c.tolist()) for n, c in fast[2]] == [(n, c.tolist()) for n, c in slow[2]]
 
 
+@pytest.mark.parametrize("names", [["a", "b"], ["b", "a"], ["a"], ["a", "odd name", "b"], ["k", "a"], ["f32", "a"]])
+@pytest.mark.parametrize("layout", ["dict", "row-major"])
+def test_float_block_equals_to_numpy_and_is_read_only(names, layout):
+    """The in-place view of the covariate block holds exactly the columns' values."""
+    df = _data(50)
+    if layout == "row-major":  # one C-ordered float block, as DataFrame(ndarray) makes
+        df = pd.DataFrame(df[["a", "b", "odd name"]].to_numpy(copy=True), columns=["a", "b", "odd name"]).assign(
+            k=df["k"], f32=df["f32"]
+        )
+    got = cox_module._float_block(df, names)
+    np.testing.assert_array_equal(got, df[names].to_numpy(dtype=float))
+    if not got.flags.writeable:
+        with pytest.raises(ValueError):
+            got[0, 0] = 1.0
+
+
+def test_fit_with_missing_covariate_values_drops_rows_as_before():
+    """NaN in a plain covariate: those rows are dropped (na.omit), as on the formulaic path."""
+    df = _data()
+    df.loc[[3, 17], "b"] = np.nan
+    res = cox(df, "t", "e", "a + b")
+    ref = cox(df.dropna(subset=["b"]).reset_index(drop=True), "t", "e", "a + b")
+    assert res.n_dropped == 2 and res.n == ref.n
+    np.testing.assert_allclose(res.coefficients["coef"], ref.coefficients["coef"], rtol=1e-12)
+
+
 @pytest.mark.parametrize("formula", ["flag + a", "g", "a:b", "np.log(k + 1)", "C(k)", "a + b:k"])
 def test_other_formulas_go_through_formulaic(formula):
     assert cox_module._plain_numeric_design(_data(), formula) is None

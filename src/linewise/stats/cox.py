@@ -296,7 +296,7 @@ def cox(
     x_plain = None
     check_cols = used_cols
     if plain is not None:
-        x_plain = data[plain[0]].to_numpy(dtype=float)
+        x_plain = _float_block(data, plain[0])
         if np.isfinite(x_plain).all():
             check_cols = list(dict.fromkeys(roles.values()))
         else:
@@ -466,6 +466,38 @@ def _plain_numeric_design(df: pd.DataFrame, covariates: str):
     names, terms = plain
     x = df[names].to_numpy(dtype=float, copy=True)  # a snapshot, as formulaic's matrix
     return x, names, terms
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _float_block(df: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """The float64 columns ``names`` as one read-only (n, k) array, without a copy when it can.
+
+    pandas keeps same-dtype columns in one 2-D block; when the columns are equally spaced
+    views of one such array (in formula order), a strided view over exactly their elements
+    reads them in place -- a million-row model matrix is otherwise an 80 MB copy.  Else
+    a copy (``DataFrame.to_numpy``).  The caller must not keep the result: it may be the
+    caller's data.
+    """
+    cols = [df[name].to_numpy() for name in names]
+    first = cols[0]
+    if all(
+        c.dtype == np.float64 and c.ndim == 1 and c.shape == first.shape and c.strides == first.strides
+        for c in cols
+    ) and all(_root(c) is _root(first) for c in cols):
+        addr = [c.__array_interface__["data"][0] for c in cols]
+        step = addr[1] - addr[0] if len(cols) > 1 else first.itemsize
+        if step > 0 and all(a - addr[0] == j * step for j, a in enumerate(addr)):
+            # element (i, j) is addr[0] + i * stride + j * step = cols[j][i]: the view covers
+            # the columns' own elements and nothing else
+            return np.lib.stride_tricks.as_strided(
+                first, shape=(first.shape[0], len(cols)), strides=(first.strides[0], step), writeable=False
+            )
+    return df[names].to_numpy(dtype=float)
 
 
 def _plain_numeric_names(df: pd.DataFrame, covariates: str):
