@@ -59,16 +59,38 @@ def test_agreement_with_truth_and_recorded_lines(registry):
     assert res.returncode == 0 and "recorded therapy_lines" in res.stdout
 
 
-def test_episodes_file(registry, tmp_path):
+def test_episodes_files(registry, tmp_path):
+    """`lines episodes` writes the OMOP episodes (the writer of `omop episodes`) and its id maps."""
     run("lines", "--store", registry / "r.duckdb")
-    out = tmp_path / "episodes.csv"
+    out = tmp_path / "episodes"
     res = run("lines", "episodes", "--store", registry / "r.duckdb", "--out", out)
     assert res.returncode == 0, res.stderr
-    ep = pd.read_csv(out)
+    ep, ev, persons, records = (pd.read_csv(out / f"{t}.csv") for t in ("episode", "episode_event", "person_map",
+                                                                         "drug_exposure_map"))
     lines = ep[ep["episode_parent_id"].isna()]
     regimens = ep[ep["episode_parent_id"].notna()]
-    assert len(lines) == len(regimens) and set(regimens["episode_concept_id"]) == {32531}
-    assert set(regimens["episode_parent_id"].astype(int)) == set(lines["episode_id"])
+    assert set(lines["episode_concept_id"]) == {32941} and set(regimens["episode_concept_id"]) == {32531}
+    assert set(ep["episode_type_concept_id"]) == {32545} and ep["episode_id"].is_unique
+    assert sorted(regimens["episode_parent_id"].astype(int)) == sorted(lines["episode_id"])
+    store = Store.open(registry / "r.duckdb", create=False)
+    derived = store.con.table("derived_lines").execute()
+    assert len(lines) == len(derived)
+    # registry ids (P0000001) are not integers: person ids 1..n in patient order, mapped back
+    assert persons["person_id"].tolist() == list(range(1, len(persons) + 1))
+    assert persons["patient_id"].tolist() == sorted(derived["patient_id"].unique())
+    # every event is a drug record of the episode's patient, inside the line's dates
+    assert set(ev["episode_event_field_concept_id"]) == {1147094}
+    linked = ev.merge(ep, on="episode_id").merge(persons, on="person_id").merge(
+        records, left_on="event_id", right_on="drug_exposure_id", suffixes=("", "_record"))
+    assert len(linked) == len(ev)
+    assert (linked["patient_id"] == linked["patient_id_record"]).all()
+    assert (linked["start_date"] >= linked["episode_start_date"]).all()
+    assert (linked["start_date"] <= linked["episode_end_date"]).all()
+    # one import: the ids are the rows of the imported file, each record in one line
+    stored = store.table("drug_exposures").execute()
+    assert sorted(records["drug_exposure_id"]) == sorted(stored["_source_row"])
+    assert len(ev) == 2 * ev["event_id"].nunique() == 2 * latest_run(store)["counts"]["exposures_used"]
+    store.close()
 
 
 def test_rules_file_changes_the_lines(registry, tmp_path):

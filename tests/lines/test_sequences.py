@@ -11,7 +11,6 @@ import pytest
 from linewise.errors import LinewiseError
 from linewise.io.importer import import_files
 from linewise.lines.algorithm import derive_lines
-from linewise.lines.episodes import episodes
 from linewise.lines.sequences import (
     LineSource,
     drugs_of,
@@ -99,13 +98,6 @@ def test_agents_by_class():
     assert "lapatinib" in drugs_of("her2_targeted")
     with pytest.raises(LinewiseError, match="did you mean"):
         drugs_of("pertuzumav")
-
-
-def test_episodes_are_line_and_regimen_pairs():
-    ep = episodes(LINES.mutate(line_seq=ibis.row_number().over(group_by="patient_id", order_by="start_date") + 1)).execute()
-    assert len(ep) == 2 * 13
-    child = ep[ep["episode_concept_id"] == 32531]
-    assert child["episode_parent_id"].notna().all()
 
 
 @pytest.fixture(scope="module")

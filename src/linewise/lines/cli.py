@@ -1,4 +1,4 @@
-"""``linewise lines``: derive and store lines, explain a patient, agreement, episodes.
+"""``linewise lines``: derive and store lines, explain a patient, agreement, OMOP episodes.
 
 Mounted on the main command line by :mod:`linewise.cli`; user mistakes raise
 :class:`~linewise.errors.LinewiseError` (one line, exit 2 there).
@@ -166,20 +166,17 @@ def agreement(
 @app.command()
 def episodes(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write the OMOP-style EPISODE rows to.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for episode, episode_event, person_map and drug_exposure_map.")],
     store: Annotated[Path | None, typer.Option("--store", "-s", "--registry", help="Registry store.")] = None,
     fmt: Annotated[EpisodeFormat, typer.Option("--format", help="File format.")] = EpisodeFormat.CSV,
 ) -> None:
-    """Write the derived lines as OMOP-style episodes (line = episode, regimen = child episode)."""
-    from .episodes import episodes as make_episodes
+    """Write the derived lines as OMOP CDM v5.4 episodes (line = Cancer Drug Treatment episode,
+    regimen = Treatment Regimen child) with their episode_event links to the drug records."""
+    from ..omop.episodes import export_episodes
     from .storage import derived_lines
 
     o = ctx.obj or {}
     st, _, _ = _setup(store or o.get("store", Path("registry.duckdb")), None, None)
-    expr = make_episodes(derived_lines(st))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt is EpisodeFormat.PARQUET:
-        st.con.to_parquet(expr, out)
-    else:
-        st.con.to_csv(expr, out)
-    console.print(f"wrote {int(expr.count().execute()):,} episodes to {out}")
+    rows = export_episodes(st.con, derived_lines(st), st.table("drug_exposures"), out, fmt.value)
+    console.print(f"wrote {rows['episode']:,} episodes, {rows['episode_event']:,} episode_event rows, "
+                  f"{rows['person_map']:,} persons and {rows['drug_exposure_map']:,} drug records to {out}/*.{fmt.value}")
