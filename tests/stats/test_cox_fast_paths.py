@@ -153,6 +153,34 @@ def test_sorted_keys_from_counts_equal_gathered(layout, monkeypatch):
     np.testing.assert_array_equal(direct.event, e[direct.order])
 
 
+@pytest.mark.parametrize("layout", ["plain", "strata", "entry", "weights"])
+def test_row_ranges_on_threads_give_the_serial_fit(layout, monkeypatch):
+    """Large-input passes (threads over row ranges) give the single-range results."""
+    df = _data(3000, seed=2)
+    kw = {
+        "plain": {},
+        "strata": {"strata": "s"},
+        "entry": {"entry": "start"},
+        "weights": {"weights": "w", "robust": False},
+    }[layout]
+    serial = cox(df, "t", "e", "a + b + k", **kw)
+    parallel = importlib.import_module("linewise.stats._parallel")
+    monkeypatch.setattr(parallel, "MIN_ROWS", 100)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    split = cox(df, "t", "e", "a + b + k", **kw)
+    for col in ("coef", "se"):
+        np.testing.assert_allclose(split.coefficients[col], serial.coefficients[col], rtol=1e-12)
+    assert split.loglik == pytest.approx(serial.loglik, rel=1e-14)
+    assert split.iterations == serial.iterations
+
+
+def test_split_rows_covers_the_range_in_aligned_pieces():
+    parallel = importlib.import_module("linewise.stats._parallel")
+    assert parallel.split_rows(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]
+    assert parallel.split_rows(10_000, 4, align=4096) == [(0, 4096), (4096, 10_000)]
+    assert parallel.split_rows(3, 4) == [(0, 1), (1, 2), (2, 3)]
+
+
 def _brute_force(t, e, w, strata, entry, x, beta):
     """Efron loglik / score / information by looping over the distinct event times."""
     strata = np.zeros(t.size, int) if strata is None else strata

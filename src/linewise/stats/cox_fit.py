@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from . import _parallel
+from ._parallel import PARTS, map_rows, run_ranges, split_rows
 from .cox_risk import Blocks, RiskSets, build_risk_sets  # noqa: F401  (re-exported)
 
 #: ``coxph.control()`` defaults.
@@ -121,13 +123,6 @@ class _Work:
         return arr
 
 
-def _gram_weights(rs: RiskSets, risk: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``v_i = risk_i * (sum of a_g over the groups at risk - [i is an event of g] b_g)``."""
-    v = _at_risk_sums(rs, a, b, out=out)
-    v *= risk
-    return v
-
-
 #: rows per chunk of the weighted Gram matrix: 4096 x p doubles stay in the L2 cache
 #: (measured best at p = 10 among 1k .. 32k rows)
 _GRAM_ROWS = 4096
@@ -142,19 +137,118 @@ def _weighted_gram(x: np.ndarray, v: np.ndarray, overwrite_v: bool = False) -> n
     per Newton step).  ``y.T @ y`` is numpy's own product with a transpose, which it
     hands to BLAS ``syrk`` (half the flops of a general product); for thin ``x`` (p ~ 10)
     this measured about twice as fast as scipy's ``dsyrk`` wrapper on the same chunks.
+    Large inputs: row ranges on threads (:mod:`._parallel`), partial sums added in order.
     """
     n, p = x.shape
     if not (n and v.min() >= 0):
         return x.T @ (x * v[:, None])
     sv = np.sqrt(v, out=v if overwrite_v else None)
     rows = _GRAM_ROWS
-    buf = np.empty((min(rows, n), p))
-    g = np.zeros((p, p))
-    for start in range(0, n, rows):
-        stop = start + rows if start + rows < n else n
-        y = np.multiply(x[start:stop], sv[start:stop, None], out=buf[: stop - start])
-        g += y.T @ y
+
+    def part(start: int, stop: int) -> np.ndarray:
+        buf = np.empty((min(rows, stop - start), p))
+        g = np.zeros((p, p))
+        for a in range(start, stop, rows):
+            b = a + rows if a + rows < stop else stop
+            y = np.multiply(x[a:b], sv[a:b, None], out=buf[: b - a])
+            g += y.T @ y
+        return g
+
+    parts = map_rows(part, n, align=rows)
+    g = parts[0]
+    for other in parts[1:]:
+        g += other
     return g
+
+
+def _information_gram(rs: RiskSets, x: np.ndarray, risk: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_g [a_g S2_g - b_g D2_g]`` as the weighted Gram matrix ``x' diag(v) x``.
+
+    ``v_i = risk_i * (sum of a_g over the groups at risk - [i is an event of g] b_g)``
+    (:func:`_at_risk_sums`), computed chunk by chunk inside the Gram pass (from one small
+    prefix table) rather than as an n-vector of its own; chunks as :func:`_weighted_gram`,
+    on threads for large inputs.  ``v >= 0`` in the fit (``a_g >= b_g >= 0``): a chunk
+    uses ``syrk`` on ``sqrt(v) x``; a chunk with a negative weight (the signed time
+    weights of ``cox.zph``, or rounding) the general product.
+    """
+    n, p = x.shape
+    c = np.zeros(a.size + 1)
+    np.cumsum(a, out=c[1:])
+    table = np.empty(2 * c.size)
+    table[0::2] = c
+    table[1::2] = c
+    table[3::2] -= b
+    rows = _GRAM_ROWS
+
+    def part(start: int, stop: int) -> np.ndarray:
+        m = min(rows, stop - start)
+        buf, vbuf = np.empty((m, p)), np.empty(m)
+        g = np.zeros((p, p))
+        for lo in range(start, stop, rows):
+            hi = lo + rows if lo + rows < stop else stop
+            v = np.take(table, rs.hi_event[lo:hi], out=vbuf[: hi - lo], mode="clip")
+            if not rs.lo_zero:
+                v -= np.take(c, rs.lo[lo:hi])
+            v *= risk[lo:hi]
+            if v.min() >= 0:
+                y = np.multiply(x[lo:hi], np.sqrt(v, out=v)[:, None], out=buf[: hi - lo])
+                g += y.T @ y
+            else:
+                g += x[lo:hi].T @ np.multiply(x[lo:hi], v[:, None], out=buf[: hi - lo])
+        return g
+
+    parts = map_rows(part, n, align=rows)
+    g = parts[0]
+    for other in parts[1:]:
+        g += other
+    return g
+
+
+#: Efron terms per chunk of :func:`_efron_sums` (six rows of this many doubles stay in cache)
+_TERM_CHUNK = 1 << 14
+
+
+def _efron_sums(rs: RiskSets, s0: np.ndarray, d0: np.ndarray) -> np.ndarray:
+    """Per group, sums over its Efron terms ``r``: rows ``1/den, f/den, 1/den^2, f/den^2,
+    f^2/den^2, log(den)`` with ``den_r = S0 - f_r D0`` (6, G).
+
+    One entry per event record = per Efron term of its group.  Every sum the derivatives
+    need is a per-group sum of a power of ``1/den_r`` times a power of ``f_r``; the term
+    weight W/d is constant within a group and multiplies the group sums afterwards.
+    Done over chunks of whole groups (cache-sized; on threads for many terms), each a
+    few ufuncs and one ``reduceat``; ``np.repeat`` over the group sizes expands the
+    per-group values (contiguous, faster than a gather).
+    """
+    gs, d, f = rs.group_start, rs.group_d, rs.efron_frac
+    n_groups, nd = gs.size, f.size
+    out = np.empty((6, n_groups))
+    if not n_groups:
+        return out
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(gs, np.arange(_TERM_CHUNK, nd, _TERM_CHUNK)), [n_groups])))
+    ends = np.append(gs, nd)
+
+    def part(k0: int, k1: int) -> None:
+        for k in range(k0, k1):
+            g0, g1 = int(cuts[k]), int(cuts[k + 1])
+            t0, t1 = int(ends[g0]), int(ends[g1])
+            dd = d[g0:g1]
+            den = np.repeat(d0[g0:g1], dd)
+            den *= f[t0:t1]
+            np.subtract(np.repeat(s0[g0:g1], dd), den, out=den)
+            terms = np.empty((6, t1 - t0))
+            inv, fi, inv2, fi2, f2i2, logden = terms
+            with np.errstate(divide="ignore", invalid="ignore"):
+                np.divide(1.0, den, out=inv)
+                np.log(den, out=logden)
+            np.multiply(f[t0:t1], inv, out=fi)
+            np.multiply(inv, inv, out=inv2)
+            np.multiply(fi, inv, out=fi2)
+            np.multiply(fi, fi, out=f2i2)
+            out[:, g0:g1] = np.add.reduceat(terms, gs[g0:g1] - t0, axis=1)
+
+    n_chunks = cuts.size - 1
+    run_ranges(part, split_rows(n_chunks, PARTS if nd >= _parallel.MIN_ROWS else 1))
+    return out
 
 
 @dataclass(frozen=True)
@@ -206,37 +300,22 @@ def derivatives(
     """
     w = rs.weights
     ws = _Work(work)
-    n, nd = rs.n, rs.death_idx.size
-    shift = float(np.max(eta)) if eta.size else 0.0
-    risk = np.subtract(eta, shift, out=ws.get("risk", n))
-    np.exp(risk, out=risk)
-    if not rs.unit_weights:
-        risk *= w
+    n = rs.n
+    risk = ws.get("risk", n)
+    shift = float(np.max(map_rows(lambda a_, b_: np.max(eta[a_:b_]), n))) if n else 0.0
+
+    def exp_part(a_: int, b_: int) -> None:
+        r = np.subtract(eta[a_:b_], shift, out=risk[a_:b_])
+        np.exp(r, out=r)
+        if not rs.unit_weights:
+            r *= w[a_:b_]
+
+    map_rows(exp_part, n)
     di = rs.death_idx
-    f = rs.efron_frac
-    gs = rs.group_start
     d = rs.group_d
 
     s0, s1, d0, d1 = _risk_set_sums(rs, risk, x, ws)
-
-    # One entry per event record = per Efron term r of its group: den_r = S0 - f_r D0.
-    # Every sum the derivatives need is a per-group sum of a power of 1/den_r times a
-    # power of f_r; the term weight W/d is constant within a group, so it multiplies the
-    # group sums.  The six per-term rows are summed by group in one reduceat.  (np.repeat
-    # over the group sizes: a contiguous expansion, faster than a gather.)
-    den = np.repeat(d0, d)
-    den *= f
-    np.subtract(np.repeat(s0, d), den, out=den)
-    terms = ws.get("terms", (6, nd))
-    inv, fi, inv2, fi2, f2i2, logden = terms
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(1.0, den, out=inv)
-        np.log(den, out=logden)
-    np.multiply(f, inv, out=fi)
-    np.multiply(inv, inv, out=inv2)
-    np.multiply(fi, inv, out=fi2)
-    np.multiply(fi, fi, out=f2i2)
-    sums = np.add.reduceat(terms, gs, axis=1)
+    sums = _efron_sums(rs, s0, d0)
     tw = rs.group_w / d  # W/d, the weight of each Efron term of the group
     if event_eta is not None:
         loglik = float(event_eta) - shift * float(rs.group_w.sum())
@@ -260,10 +339,9 @@ def derivatives(
     u = event_x - (a @ s1 - b @ d1)
     # information: sum_g [a S2 - b D2] as one weighted Gram matrix, minus
     # sum_r (W/d) m_r m_r' = S1'c0 S1 - S1'c1 D1 - D1'c1 S1 + D1'c2 D1
-    v = _gram_weights(rs, risk, a, b, out=ws.get("v", n))
     cross = s1.T @ (d1 * c1[:, None])
     mm = s1.T @ (s1 * c0[:, None]) - cross - cross.T + d1.T @ (d1 * c2[:, None])
-    imat = _weighted_gram(x, v, overwrite_v=True) - mm
+    imat = _information_gram(rs, x, risk, a, b) - mm
     imat = (imat + imat.T) / 2
     return Derivatives(loglik, u, imat, shift, s1, d1, a, b, c0, c1, c2, q0, q1)
 
@@ -382,22 +460,29 @@ def _center_scale(x, rs: RiskSets, nocenter):
         w_dev = w
     center = np.where(nocenter, 0.0, center)
     w_event = np.where(rs.event, w, 0.0)
-    # Gather the rows chunk by chunk from a row-major x; from any other layout (pandas
-    # keeps columns contiguous) one whole take is far faster than chunked takes into `out`.
-    chunked_take = x.flags.c_contiguous
-    xc = np.empty((n, p)) if chunked_take else np.ascontiguousarray(np.take(x, rs.order, axis=0))
-    dev = np.zeros(p)
-    event_x = np.zeros(p)
+    # numpy's take gathers from a row-major array (it would copy any other layout on
+    # every call): pandas keeps columns contiguous, so such an x is made row-major once
+    x = x if x.flags.c_contiguous else np.ascontiguousarray(x)
+    xc = np.empty((n, p))
     rows = max(256, _CHUNK_BYTES // (8 * max(p, 1)))
-    buf = np.empty((min(rows, n), p))
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        part = xc[start:stop]
-        if chunked_take:
-            np.take(x, rs.order[start:stop], axis=0, out=part, mode="clip")  # (clip: unbuffered)
-        part -= center
-        event_x += w_event[start:stop] @ part
-        dev += w_dev[start:stop] @ np.abs(part, out=buf[: stop - start])
+
+    def part(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        buf = np.empty((min(rows, stop - start), p))
+        dev, ex = np.zeros(p), np.zeros(p)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            chunk = xc[a:b]
+            np.take(x, rs.order[a:b], axis=0, out=chunk, mode="clip")  # (clip: unbuffered)
+            chunk -= center
+            ex += w_event[a:b] @ chunk
+            dev += w_dev[a:b] @ np.abs(chunk, out=buf[: b - a])
+        return dev, ex
+
+    parts = map_rows(part, n, align=rows)
+    dev, event_x = parts[0]
+    for d_, e_ in parts[1:]:
+        dev += d_
+        event_x += e_
     with np.errstate(divide="ignore"):
         scale = np.where(nocenter | (dev <= 0), 1.0, np.sum(w_dev) / dev)
     return xc, center, scale, event_x
@@ -439,7 +524,7 @@ def newton_raphson(
         # einsum: a single-threaded pass (a threaded BLAS gemv only adds waiting on a busy machine)
         bs = beta * scale
         if beta.any():
-            np.einsum("ij,j->i", xc, bs, out=eta)
+            map_rows(lambda a, b: np.einsum("ij,j->i", xc[a:b], bs, out=eta[a:b]), n)
         else:
             eta.fill(0.0)  # the start, beta = 0
         d = derivatives(rs, xc, eta, event_x=event_x, work=work, event_eta=float(event_x @ bs))

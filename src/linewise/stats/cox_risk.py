@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from . import _parallel
 from .timefix import unique_values
 
 
@@ -47,8 +48,24 @@ class Blocks:
         if work is not None and self.rows is None and 8 * n_blocks > risk.size:
             rx = np.multiply(x, r[:, None], out=work.get("rx", x.shape))
             return s0, np.add.reduceat(rx, self.cuts[:-1], axis=0, out=work.get("b1", (n_blocks, x.shape[1])))
-        m = scipy.sparse.csr_array((r, self.cols, self.cuts), shape=(n_blocks, risk.size))
-        return s0, m @ x
+        if self.rows is not None or x.shape[0] < _parallel.MIN_ROWS:
+            m = scipy.sparse.csr_array((r, self.cols, self.cuts), shape=(n_blocks, risk.size))
+            return s0, m @ x
+        # sorted order: the block matrix splits into diagonal pieces over row ranges cut
+        # at block boundaries, one sparse product per piece (on threads)
+        first = np.searchsorted(self.cuts, [a for a, _ in _parallel.split_rows(risk.size, _parallel.PARTS)])
+        bounds = np.unique(np.append(first, n_blocks))
+
+        def piece(b0: int, b1: int) -> np.ndarray:
+            b0, b1 = int(bounds[b0]), int(bounds[b1])
+            lo, hi = int(self.cuts[b0]), int(self.cuts[b1])
+            m = scipy.sparse.csr_array(
+                (r[lo:hi], self.cols[: hi - lo], self.cuts[b0 : b1 + 1] - self.cuts[b0]), shape=(b1 - b0, hi - lo)
+            )
+            return m @ x[lo:hi]
+
+        parts = _parallel.run_ranges(piece, [(k, k + 1) for k in range(bounds.size - 1)])
+        return s0, np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 #: sorted keys are rebuilt from key counts (no gathers) when there are at most
