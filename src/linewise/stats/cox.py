@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._parallel import map_rows
 from ._result import TidyResult
 from ._validate import StatsInputError
 from .concordance import ConcordanceResult, concordance_counts, concordance_from_counts
@@ -297,7 +298,7 @@ def cox(
     check_cols = used_cols
     if plain is not None:
         x_plain = _float_block(data, plain[0])
-        if np.isfinite(x_plain).all():
+        if all(map_rows(lambda a, b: bool(np.isfinite(x_plain[a:b]).all()), x_plain.shape[0])):
             check_cols = list(dict.fromkeys(roles.values()))
         else:
             x_plain = None

@@ -452,11 +452,17 @@ def _center_scale(x, rs: RiskSets, nocenter):
         w_dev = np.where(used, w, 0.0)
     else:
         if rs.unit_weights:
-            center = np.einsum("ij->j", x) / n
+            parts = map_rows(lambda a, b: np.einsum("ij->j", x[a:b]), n)
+            denom = n
         else:
             w_orig = np.empty(n)
             w_orig[rs.order] = w
-            center = np.einsum("i,ij->j", w_orig, x) / np.sum(w)
+            parts = map_rows(lambda a, b: np.einsum("i,ij->j", w_orig[a:b], x[a:b]), n)
+            denom = np.sum(w)
+        center = parts[0]
+        for other in parts[1:]:
+            center += other
+        center /= denom
         w_dev = w
     center = np.where(nocenter, 0.0, center)
     w_event = np.where(rs.event, w, 0.0)

@@ -154,9 +154,11 @@ def _ranks(values: np.ndarray, uniq: np.ndarray) -> np.ndarray:
     return np.searchsorted(uniq, values)
 
 
-def _stable_argsort(key: np.ndarray) -> np.ndarray:
-    """Stable argsort of non-negative integer keys (radix sort when they fit 16 bits)."""
-    if key.size and int(key.max()) < 2**16:
+def _stable_argsort(key: np.ndarray, key_max: int | None = None) -> np.ndarray:
+    """Stable argsort of non-negative integer keys (radix sort when they fit 16 bits).
+
+    ``key_max``: a known upper bound of the keys (saves a pass)."""
+    if key.size and (int(key.max()) if key_max is None else key_max) < 2**16:
         return np.argsort(key.astype(np.uint16), kind="stable")
     return np.argsort(key, kind="stable")
 
@@ -179,18 +181,25 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     pooled = time if entry is None else np.concatenate([time, entry])
     uniq = unique_values(pooled)
     k = np.int64(uniq.size + 1)
-    stop_key = strata * k + 1 + _ranks(time, uniq)
-    sort_key = 2 * stop_key + ~event
-    order = _stable_argsort(sort_key)
-    n_keys = int(2 * k * (strata.max() + 1)) if n else 0
+    stop_key = _ranks(time, uniq)
+    stop_key += 1
+    if not one_stratum:
+        stop_key += strata * k
+    sort_key = stop_key << 1
+    sort_key += ~event
+    n_keys = int(2 * k * (1 if one_stratum else strata.max() + 1)) if n else 0
+    order = _stable_argsort(sort_key, n_keys - 1)
+    counts = None
     if 0 < n_keys <= 4 * n + _DIRECT_KEYS:
-        # Small integer keys: the sorted keys are the key values repeated by their counts
+        # Small integer keys: the sorted rows are the key values repeated by their counts
         # (no gathers in random order); time, event and stratum follow from the key.
-        sorted_key = np.repeat(np.arange(n_keys, dtype=np.int64), np.bincount(sort_key, minlength=n_keys))
-        stop_key = sorted_key >> 1
-        event = (sorted_key & 1) == 0
-        rank = stop_key - 1 if one_stratum else stop_key % k - 1
-        time = uniq[rank]
+        counts = np.bincount(sort_key, minlength=n_keys)
+        key_stop = np.arange(n_keys, dtype=np.int64) >> 1
+        key_event = np.zeros(n_keys, dtype=bool)
+        key_event[0::2] = True
+        stop_key = np.repeat(key_stop, counts)
+        event = np.repeat(key_event, counts)
+        time = np.repeat(uniq[key_stop % k - 1], counts)  # (keys with rank 0 do not occur)
         if not one_stratum:
             strata = stop_key // k
     else:
@@ -222,15 +231,23 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     exit_first = np.searchsorted(stop_key, gkey, side="left")
     # hi[i] = number of groups with key <= stop_key[i] = number of exit_first <= i (the
     # rows are sorted by key): a running count instead of a binary search per row
-    hi = np.zeros(n, dtype=np.int64)
-    hi[exit_first] = 1
-    np.cumsum(hi, out=hi)
+    if counts is not None:
+        # hi per key value (groups with key <= the row's stop key), repeated by the counts
+        key_hi = np.searchsorted(gkey, key_stop, side="right")
+        hi = np.repeat(key_hi, counts)
+        hi_event = np.repeat(2 * key_hi + key_event, counts)
+    else:
+        hi = np.zeros(n, dtype=np.int64)
+        hi[exit_first] = 1
+        np.cumsum(hi, out=hi)
+        hi_event = 2 * hi + event
     stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
     exit_blocks, (blk_first, _, blk_end) = _blocks(n, [exit_first, exit_first + group_d, stratum_end])
     if (stratum_end == n).all():
         blk_end = None  # one stratum: the risk sets run to the last row (nothing to subtract)
     entry_order = entry_first = entry_end = entry_blocks = eblk_first = eblk_end = None
     if entry is None:
+        # (one stratum: zeros from calloc, never touched -- lo_zero says so below)
         lo = np.zeros(n, dtype=np.int64) if one_stratum else np.searchsorted(gkey, strata * k, side="left")
     else:
         entry_key = strata * k + 1 + _ranks(entry, uniq)
@@ -249,8 +266,8 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
         order=order,
         lo=lo,
         hi=hi,
-        lo_zero=not lo.any(),
-        hi_event=2 * hi + event,
+        lo_zero=(one_stratum and entry is None) or not lo.any(),
+        hi_event=hi_event,
         event=event,
         weights=weights,
         unit_weights=unit_weights,
