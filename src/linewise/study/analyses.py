@@ -1,11 +1,13 @@
-"""Analyses on the analysis table (numpy/pandas side of the contract): Table 1, Kaplan-Meier,
-log-rank, median follow-up, response tables, landmark analysis. Cox models and subgroup
-analyses are in :mod:`linewise.study.regression`.
+"""What the analyses of a run read: :class:`AnalysisData` (the analysis table in the engine, its
+patient-level columns where needed, the variables and endpoints), the category rule shared by
+both paths, and the patient-level Kaplan-Meier block (immortal-time remedies, tests).
 
-Every statistic comes from :mod:`linewise.stats`; this module only selects rows and columns,
-orders categories as the spec says and turns results into plain, JSON-ready dictionaries.
-A statistic that cannot be computed (no events, one group only) is recorded with the reason
-in a warning instead of stopping the run.
+The analyses computed from engine aggregates (Kaplan-Meier, log-rank, landmark, follow-up,
+responses, Table 1) are in :mod:`linewise.study.counted`, Cox models and subgroup analyses in
+:mod:`linewise.study.regression`. Every statistic comes from :mod:`linewise.stats`; these
+modules only select rows and columns, order categories as the spec says and turn results into
+plain, JSON-ready dictionaries. A statistic that cannot be computed (no events, one group only)
+is recorded with the reason in a warning instead of stopping the run.
 
 Examples
 --------
@@ -30,29 +32,20 @@ from ..stats import (
     kaplan_meier_by,
     logrank,
     logrank_trend,
-    median_follow_up,
     pairwise_logrank,
-    proportion_ci,
-    table_one,
 )
 from ..stats._validate import StatsInputError
 from ..stats.cox import cox
+from .aggregates import EngineTable
 from .compiler import VType
 from .covariates import NO, YES, Variable
 from .spec import (
-    DAYS_PER_UNIT,
     CategoricalTest,
-    FollowUpAnalysis,
-    KaplanMeierAnalysis,
-    LandmarkAnalysis,
     ResolvedEndpoint,
-    ResponseAnalysis,
     ResponseKind,
     ResponseSpec,
     SurvivalTest,
-    TableOneAnalysis,
     TimeUnit,
-    VarKind,
 )
 
 OVERALL = "Overall"
@@ -73,6 +66,23 @@ def fmt_level(value) -> str:
     return str(value)
 
 
+def level_mapping(var: Variable, present) -> tuple[dict, list[str]]:
+    """Text label of each distinct value and the category order of a variable: the spec's
+    levels, else the sorted values; values outside the levels follow, sorted."""
+    # format each distinct value once (vectorised mapping; tables can have millions of rows)
+    mapping = {v: fmt_level(v) for v in present}
+    if var.levels is not None:
+        levels = list(var.levels)
+    else:
+        try:
+            ordered = sorted(present)
+        except TypeError:
+            ordered = sorted(present, key=str)
+        levels = list(dict.fromkeys(mapping[v] for v in ordered))
+    extra = sorted(set(mapping.values()) - set(levels))
+    return mapping, [*levels, *extra]
+
+
 @dataclass
 class SurvivalData:
     frame: pd.DataFrame
@@ -84,7 +94,12 @@ class SurvivalData:
 
 @dataclass
 class AnalysisData:
-    """The analysis table with what is needed to read it (variables, endpoints, unit)."""
+    """The analysis table with what is needed to read it (variables, endpoints, unit).
+
+    ``engine`` is the whole table in the engine (aggregates); ``table`` holds, in pandas, only
+    the columns the patient-level analyses read (:func:`~linewise.study.aggregates.patient_columns`),
+    for every row, sorted by ``patient_id``.
+    """
 
     table: pd.DataFrame
     variables: dict[str, Variable]
@@ -92,7 +107,10 @@ class AnalysisData:
     responses: dict[str, ResponseSpec]
     unit: TimeUnit
     group: str | None
+    engine: EngineTable | None = None
+    where_columns: dict[str, str] = field(default_factory=dict)  # condition -> its flag column
     warnings: list[dict] = field(default_factory=list)
+    _levels: dict = field(default_factory=dict, repr=False)
     _categoricals: dict = field(default_factory=dict, repr=False)
     _rows: dict = field(default_factory=dict, repr=False)
     _survival: dict = field(default_factory=dict, repr=False)
@@ -105,8 +123,10 @@ class AnalysisData:
         if where is None:
             return self.table
         # analyses with the same condition share one subset (memory: the table can be large)
+        # and one flag column (the first analysis's with that condition)
         if where not in self._rows:
-            self._rows[where] = self.table[self.table[f"in_{analysis_id}"].fillna(False).astype(bool)]
+            flag = self.where_columns.get(where, f"in_{analysis_id}")
+            self._rows[where] = self.table[self.table[flag].fillna(False).astype(bool)]
         return self._rows[where]
 
     def variable(self, name: str) -> Variable:
@@ -122,22 +142,25 @@ class AnalysisData:
             full = self._categoricals[var.name] = self._make_categorical(var)
         return full.loc[df.index]
 
+    def levels(self, name: str) -> tuple[dict, list[str]]:
+        """Label of each value and category order of a variable, from its distinct values over
+        the whole table (asked of the engine, so both paths order categories alike)."""
+        var = self.variable(name)
+        hit = self._levels.get(var.name)
+        if hit is None:
+            present = self.engine.present(var.name) if self.engine is not None else \
+                pd.unique(self.table[var.name].dropna())
+            hit = self._levels[var.name] = level_mapping(var, present)
+        return hit
+
+    def labels(self, name: str, values: pd.Series) -> pd.Series:
+        """Raw values of a variable (e.g. a counts column) as its ordered categorical labels."""
+        mapping, categories = self.levels(name)
+        return pd.Series(pd.Categorical(values.map(mapping), categories=categories), index=values.index)
+
     def _make_categorical(self, var: Variable) -> pd.Series:
         raw = self.table[var.name]
-        present = pd.unique(raw.dropna())
-        # format each distinct value once (vectorised mapping; tables can have millions of rows)
-        mapping = {v: fmt_level(v) for v in present}
-        text = raw.map(mapping)
-        if var.levels is not None:
-            levels = list(var.levels)
-        else:
-            try:
-                ordered = sorted(present)
-            except TypeError:
-                ordered = sorted(present, key=str)
-            levels = list(dict.fromkeys(mapping[v] for v in ordered))
-        extra = sorted(set(mapping.values()) - set(levels))
-        return pd.Series(pd.Categorical(text, categories=[*levels, *extra]), index=raw.index, name=var.name)
+        return self.labels(var.name, raw).rename(var.name)
 
     def numeric(self, df: pd.DataFrame, name: str) -> pd.Series:
         """The column as floats (true/false as 1/0) for the rows of ``df`` (which may hold only
@@ -254,94 +277,13 @@ def km_block(time, event, entry, groups, conf_type: str, times: list[float], *, 
     return out
 
 
-def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis) -> dict:
-    ep = data.endpoints[a.endpoint]
-    sd = data.survival(data.rows(a.id, a.where), a.endpoint)
-    frame = sd.frame
-    groups = strata = None
-    keep = np.ones(len(frame), dtype=bool)
-    if a.by is not None:
-        groups = data.categorical(frame, a.by)
-        keep &= groups.notna().to_numpy()
-    if a.strata is not None:
-        strata = data.categorical(frame, a.strata)
-        keep &= strata.notna().to_numpy()
-    missing_by = int((~keep).sum())
-    t, e = sd.time[keep], sd.event[keep]
-    en = sd.entry[keep] if sd.entry is not None else None
-    g = groups[keep].reset_index(drop=True) if groups is not None else None
-    s = strata[keep].to_numpy() if strata is not None else None
-    block = block_header(data, a.id, a.endpoint, ep, a.title, a.by)
-    block["excluded"] = {**sd.excluded, "missing_group": missing_by}
-    if len(t) == 0:
-        data.warn("no_data", f"{a.id}: no patient has a time for {a.endpoint}", a.id)
-        block.update(curves=[], tests={})
-        return block
-    block.update(km_block(t, e, en, g, a.conf_type, a.times, overall=a.overall, test=a.test, strata=s,
-                          pairwise=a.pairwise, with_hr=a.hazard_ratios and a.by is not None,
-                          hr_reference=data.variable(a.by).reference if a.by is not None else None))
-    if "error" in block["tests"]:
-        data.warn("test_not_computed", f"{a.id}: {block['tests']['error']}", a.id)
-    for c in block["curves"]:
-        if c["group"] != OVERALL and c["n"] < SMALL_GROUP:
-            data.warn("small_group", f"{a.id}: group {c['group']!r} has {c['n']} patients; its median and the "
-                      "test are unstable", a.id)
-    return block
-
-
 def block_header(data: AnalysisData, aid: str, endpoint: str, ep: ResolvedEndpoint, title, by) -> dict:
     return {"analysis": aid, "endpoint": endpoint, "label": ep.label, "title": title or ep.label,
             "time_unit": data.unit.value, "by": by if by is None else data.variable(by).name,
             "delayed_entry": ep.entry is not None, "start_time": 0.0}
 
 
-def run_landmark(data: AnalysisData, a: LandmarkAnalysis, anchor_days: pd.Series | None) -> dict:
-    """Landmark analysis at a fixed time after the origin (Anderson 1983).
-
-    Patients still under follow-up at the landmark, whose group was already decided by then,
-    are compared from the landmark on.
-    """
-    ep = data.endpoints[a.endpoint]
-    sd = data.survival(data.rows(a.id, a.where), a.endpoint, entry=False)
-    frame = sd.frame
-    at_risk = sd.time > a.at
-    decided = np.ones(len(frame), dtype=bool)
-    if anchor_days is not None:
-        per_unit = DAYS_PER_UNIT[data.unit]
-        undecided = (anchor_days.reindex(frame.index).to_numpy(dtype=float) / per_unit) > a.at
-        decided = ~undecided
-    keep = at_risk & decided
-    groups = data.categorical(frame, a.by)
-    keep &= groups.notna().to_numpy()
-    block = block_header(data, a.id, a.endpoint, ep, a.title, a.by)
-    block.update(landmark=a.at, start_time=0.0,
-                 excluded={**sd.excluded, "event_or_censored_before_landmark": int((~at_risk).sum()),
-                           "group_decided_after_landmark": int((at_risk & ~decided).sum())})
-    if not keep.any():
-        data.warn("no_data", f"{a.id}: nobody is at risk at the landmark {a.at:g} {data.unit.value}", a.id)
-        block.update(curves=[], tests={})
-        return block
-    block.update(km_block(sd.time[keep] - a.at, sd.event[keep], None, groups[keep].reset_index(drop=True), "log", []))
-    return block
-
-
-# --- follow-up, responses, Table 1 ------------------------------------------------------------------
-def run_follow_up(data: AnalysisData, a: FollowUpAnalysis) -> list[dict]:
-    sd = data.survival(data.rows(a.id, a.where), a.endpoint, entry=False)
-    rows = []
-    parts = [(OVERALL, np.ones(len(sd.time), dtype=bool))] if a.overall or a.by is None else []
-    if a.by is not None:
-        groups = data.categorical(sd.frame, a.by)
-        parts += [(str(g), (groups == g).to_numpy()) for g in groups.cat.categories]
-    for label, mask in parts:
-        if not mask.any():
-            continue
-        r = median_follow_up(sd.time[mask], sd.event[mask], method=a.method.value)
-        rows.append({"analysis": a.id, "endpoint": a.endpoint, "group": label, "method": r.method, "n": r.n,
-                     "median": r.median, "lower": r.lower, "upper": r.upper, "min": r.minimum, "max": r.maximum})
-    return rows
-
-
+# --- responses ------------------------------------------------------------------------------------
 def _rate_test(counts: np.ndarray, how: CategoricalTest) -> dict | None:
     """Chi-square (no continuity correction) or Fisher on a groups x (yes, no) table."""
     counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
@@ -383,81 +325,3 @@ def response_fields(spec: ResponseSpec) -> dict:
     if spec.kind is ResponseKind.DCR:
         return {"responders": ["CR", "PR", "SD"], "min_sd_duration": None}
     return {"responders": ["CR", "PR", "SD"], "min_sd_duration": {"value": 24, "unit": "weeks"}}
-
-
-def run_response(data: AnalysisData, a: ResponseAnalysis) -> list[dict]:
-    df = data.rows(a.id, a.where)
-    if a.by is not None:
-        groups = data.categorical(df, a.by)
-        levels = [str(g) for g in groups.cat.categories]
-    else:
-        groups, levels = pd.Series(OVERALL, index=df.index), [OVERALL]
-    out = []
-    for name in a.responses:
-        spec = data.responses[name]
-        col = df[name]
-        block = {"analysis": a.id, "response": name, "kind": spec.kind.value, "definition": response_definition(spec),
-                 "label": spec.label or name, "by": None if a.by is None else data.variable(a.by).name,
-                 **response_fields(spec)}
-        if spec.kind is ResponseKind.BEST_RESPONSE:
-            table = []
-            for g in levels:
-                vals = col[(groups == g).to_numpy()]
-                table.append({"group": g, "n": int(len(vals)),
-                              "counts": {c: int((vals == c).sum()) for c in BOR_CATEGORIES}})
-            block["groups"] = table
-            out.append(block)
-            continue
-        rows, counts = [], []
-        for g in levels:
-            vals = col[(groups == g).to_numpy()].fillna(False).astype(bool)
-            n, x = int(len(vals)), int(vals.sum())
-            ci = proportion_ci(x, n, method=a.conf_method) if n else None
-            rows.append({"group": g, "n": n, "x": x, "percent": 100.0 * x / n if n else None,
-                         "lower": ci.conf_low if ci else None, "upper": ci.conf_high if ci else None})
-            counts.append([x, n - x])
-        block["groups"] = rows
-        block["conf_method"] = a.conf_method
-        block["test"] = _rate_test(np.asarray(counts, dtype=float), a.test) if len(levels) > 1 else None
-        out.append(block)
-    return out
-
-
-def run_table_one(data: AnalysisData, a: TableOneAnalysis) -> dict:
-    df = data.rows(a.id, a.where)
-    frame = pd.DataFrame(index=df.index)
-    types, labels = {}, {}
-    for v in a.variables:
-        var = data.variable(v)
-        if var.kind is VarKind.CATEGORICAL:
-            frame[var.name] = data.categorical(df, v)
-            types[var.name] = "categorical"
-        else:
-            frame[var.name] = data.numeric(df, v)
-            types[var.name] = "continuous"
-        labels[var.name] = var.label
-    by = None
-    if a.by is not None:
-        by_var = data.variable(a.by)
-        by = "__by__"
-        frame[by] = data.categorical(df, a.by)
-    res = table_one(frame, by=by, variables=list(types), types=types, labels=labels,
-                    continuous_stat=a.continuous_stat, categorical_test=a.categorical_test.value,
-                    overall=a.overall, smd=a.smd)
-    variables = []
-    tests = res.tests.set_index("variable")
-    for var_name in types:
-        rows = res.table[res.table["variable"] == var_name]
-        t = tests.loc[var_name]
-        cells = [{"row_type": r["row_type"], "level": r["level"],
-                  "cells": {c: r[c] for c in [*([OVERALL] if OVERALL in res.table.columns else []),
-                                             *res.group_columns]}}
-                 for _, r in rows.iterrows()]
-        variables.append({"variable": var_name, "label": labels[var_name], "type": types[var_name],
-                          "test": t["test"], "statistic": t["statistic"], "df": t["df"], "p": t["pvalue"],
-                          "smd": t["smd"], "rows": cells})
-    return {"analysis": a.id, "title": a.title or "Table 1", "by": None if a.by is None else by_var.name,
-            "categorical_test": a.categorical_test.value, "numbers": res.data.to_dict("records"),
-            "overall": bool(a.overall or a.by is None),
-            "groups": [str(g) for g in res.groups], "group_n": list(res.group_n), "n_total": res.n_total,
-            "continuous_stat": a.continuous_stat, "tests_used": list(res.tests_used), "variables": variables}

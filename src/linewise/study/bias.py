@@ -25,10 +25,14 @@ Examples
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
-from .analyses import AnalysisData, SurvivalData, block_header, km_block
+from ..stats._validate import StatsInputError
+from .aggregates import count_if
+from .analyses import AnalysisData, SurvivalData, block_header, hazard_ratios
+from .counted import km_block_from_counts
 from .features import Anchor
 from .spec import DAYS_PER_UNIT, CoxAnalysis, KaplanMeierAnalysis, Remedy
 
@@ -44,7 +48,7 @@ def anchor_column(analysis_id: str) -> str:
 
 def immortal_gap(data: AnalysisData, frame: pd.DataFrame, endpoint: str, analysis_id: str) -> np.ndarray:
     """Per patient (rows of ``frame``): time in the study unit from the endpoint's origin to the
-    comparison's anchor."""
+    comparison's anchor (patient rows: the Cox remedies)."""
     t = data.table
     gap = day_difference(t[anchor_column(analysis_id)].loc[frame.index], t[f"{endpoint}_origin"].loc[frame.index])
     return gap / DAYS_PER_UNIT[data.unit]
@@ -59,42 +63,77 @@ def day_difference(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return diff
 
 
+def _gap_days(t, analysis):
+    """Days from the endpoint's origin to the anchor, in the engine (missing when either is)."""
+    return t[anchor_column(analysis.id)].delta(t[f"{analysis.endpoint}_origin"], unit="day")
+
+
+def _rows_with_time(data: AnalysisData, analysis):
+    t = data.engine.subset(analysis.id, analysis.where)
+    return t.filter(t[f"{analysis.endpoint}_time"].notnull())
+
+
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """``numpy.nanmedian`` of ``values`` repeated ``counts`` times (the middle one or two values)."""
+    ok = ~np.isnan(values) & (counts > 0)
+    values, counts = values[ok], counts[ok]
+    n = int(counts.sum())
+    if n == 0:
+        return float("nan")
+    order = np.argsort(values, kind="stable")
+    values, cum = values[order], np.cumsum(counts[order])
+    middle = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
+    return float(np.median(values[np.searchsorted(cum, np.asarray(middle) + 1, side="left")]))
+
+
 def check(data: AnalysisData, analysis, anchor: Anchor, origin_text: str) -> dict | None:
-    """The immortal-time warning of one analysis, or ``None`` when no patient has a gap."""
-    if anchor_column(analysis.id) not in data.table.columns:
+    """The immortal-time warning of one analysis, or ``None`` when no patient has a gap.
+
+    From aggregates: patients with a time, with a positive gap and followed through it
+    (counts), and the gaps per group as a frequency table of whole days, from which the
+    medians are read exactly as ``numpy.nanmedian`` reads them from one value per patient.
+    """
+    if anchor_column(analysis.id) not in data.engine.columns:
         return None
-    sd = data.survival(data.rows(analysis.id, analysis.where), analysis.endpoint, entry=False)
-    if not len(sd.frame):
-        return None
-    gap = immortal_gap(data, sd.frame, analysis.endpoint, analysis.id)
-    positive = np.nan_to_num(gap, nan=0.0) > 0
-    if not positive.any():
+    rows = _rows_with_time(data, analysis)
+    days = _gap_days(rows, analysis)
+    per_unit = DAYS_PER_UNIT[data.unit]
+    # (days / days-per-unit: the arithmetic of the patient-level gap, in the engine's doubles)
+    through = (days > 0) & (rows[f"{analysis.endpoint}_time"] >= days.cast("float64") / per_unit)
+    totals = data.engine.one_row(rows, n=rows.count(), positive=count_if(days > 0), through=count_if(through))
+    if totals["n"] == 0 or totals["positive"] == 0:
         return None
     by = getattr(analysis, "by", None) or getattr(analysis, "exposure", None)
+    by_col = data.variable(by).name if by is not None else None
+    freq = data.engine.grouped(rows.mutate(_gap_days=days), [*([by_col] if by_col else []), "_gap_days"])
+    gap = pd.to_numeric(freq["_gap_days"], errors="coerce").to_numpy(dtype=float) / per_unit
+    n = freq["n"].to_numpy()
+    positive = np.nan_to_num(gap, nan=0.0) > 0
     per_group = {}
-    if by is not None:
-        groups = data.categorical(sd.frame, by)
+    if by_col is not None:
+        groups = data.labels(by, freq[by_col])
         for g in groups.cat.categories:
             m = (groups == g).to_numpy()
-            if m.any():
-                per_group[str(g)] = {"median": float(np.nanmedian(gap[m])), "share_positive": float(positive[m].mean())}
+            if n[m].sum():
+                per_group[str(g)] = {"median": _weighted_median(gap[m], n[m]),
+                                     "share_positive": int(n[m & positive].sum()) / int(n[m].sum())}
     ep = data.endpoints[analysis.endpoint]
     unit = data.unit.value
     # Immortal time proper: follow-up runs through the gap because the group demanded it (the
     # event could not happen before the anchor). If instead most events fall inside the gap
     # (PFS1 of patients grouped by their 2nd line), the comparison is conditioned on what
     # happened after the origin: a different, milder warning, and no remedy applies.
-    through = (sd.time >= np.nan_to_num(gap, nan=0.0))[positive]
-    share_through = float(through.mean())
-    median_gap = float(np.nanmedian(gap[positive]))
+    share_through = totals["through"] / totals["positive"]
+    share_with_gap = totals["positive"] / totals["n"]
+    median_gap = _weighted_median(np.where(positive, gap, np.nan), n)
     requested = [r.value for r in getattr(analysis, "remedies", [])]
     base = {"analysis": analysis.id, "endpoint": analysis.endpoint, "anchor": anchor.describe(),
-            "median_gap": median_gap, "share_with_gap": float(positive.mean()),
+            "median_gap": median_gap, "share_with_gap": share_with_gap,
             "share_followed_through_gap": share_through, "by_group": per_group}
     if share_through >= IMMORTAL_SHARE:
         msg = (f"Immortal-time bias: {ep.label} ({analysis.endpoint}) is measured from {origin_text}, but the groups "
                f"compared in '{analysis.id}' are defined at {anchor.describe()}, which patients had to survive to "
-               f"reach (median {median_gap:.1f} {unit} in {positive.mean():.0%} of patients); compare from the index "
+               f"reach (median {median_gap:.1f} {unit} in {share_with_gap:.0%} of patients); compare from the index "
                "date (landmark) or with delayed entry at the index instead.")
         return {"kind": IMMORTAL_TIME, "message": msg, "remedies_shown": requested, **base}
     msg = (f"Conditioning on the future: {ep.label} ({analysis.endpoint}) starts at {origin_text}, but the groups "
@@ -102,6 +141,17 @@ def check(data: AnalysisData, analysis, anchor: Anchor, origin_text: str) -> dic
            "so only patients who reached it are compared; most events fall before it, so this is a selection "
            "to keep in mind rather than immortal time.")
     return {"kind": CONDITIONING, "message": msg, "remedies_shown": [], **base}
+
+
+def needs_patient_gaps(analysis, warning: dict | None) -> bool:
+    """Whether the remedies of an analysis read each patient's gap: Cox models re-fitted on the
+    remedied data, and the hazard ratios of a Kaplan-Meier panel (Cox fits too). Remedied
+    Kaplan-Meier curves and tests come from counts."""
+    if warning is None or warning["kind"] != IMMORTAL_TIME or not getattr(analysis, "remedies", None):
+        return False
+    if isinstance(analysis, CoxAnalysis):
+        return True
+    return isinstance(analysis, KaplanMeierAnalysis) and analysis.hazard_ratios and analysis.by is not None
 
 
 def remedy_data(time: np.ndarray, event: np.ndarray, gap: np.ndarray, remedy: str):
@@ -119,35 +169,72 @@ def _remedy_sd(sd: SurvivalData, gap: np.ndarray, remedy: Remedy) -> SurvivalDat
     return SurvivalData(sd.frame[keep], t, e, en, excluded)
 
 
+def _remedy_km(data: AnalysisData, analysis: KaplanMeierAnalysis, remedy: Remedy) -> dict:
+    """A remedied Kaplan-Meier block from counts: each patient's time shifted by the gap
+    (landmark) or entering at it (delayed entry), computed in the engine with the arithmetic of
+    :func:`remedy_data` (``max(gap, 0)``, doubles)."""
+    ep = data.endpoints[analysis.endpoint]
+    t = data.engine.subset(analysis.id, analysis.where)
+    time = t[f"{analysis.endpoint}_time"]
+    days = _gap_days(t, analysis)
+    g = ibis.greatest(days.fill_null(0), 0).cast("float64") / DAYS_PER_UNIT[data.unit]
+    keep = time.notnull() & (time > g)
+    by_col = data.variable(analysis.by).name if analysis.by is not None else None
+    ok = keep & t[by_col].notnull() if by_col is not None else keep
+    row = data.engine.one_row(t, rows=t.count(), with_time=count_if(time.notnull()), kept=count_if(keep),
+                              ok=count_if(ok))
+    block = block_header(data, analysis.id, analysis.endpoint, ep, analysis.title, analysis.by)
+    block.update(remedy=remedy.value, delayed_entry=remedy is Remedy.DELAYED_ENTRY,
+                 excluded={"no_time": row["rows"] - row["with_time"],
+                           "not_at_risk_at_anchor": row["with_time"] - row["kept"]},
+                 label=f"{ep.label}: {_remedy_label(remedy)}")
+    if row["ok"]:
+        use = t.filter(ok)
+        event = f"{analysis.endpoint}_event"
+        if remedy is Remedy.LANDMARK:
+            counts = data.engine.risk_counts(use, time - g, event, group=by_col)
+        else:
+            counts = data.engine.risk_counts(use, time, event, group=by_col, entry=g)
+        if by_col is not None:
+            counts["group"] = data.labels(analysis.by, counts["group"])
+        block.update(km_block_from_counts(counts, by_col is not None, False, analysis.conf_type, analysis.times,
+                                          overall=analysis.overall, test=analysis.test))
+        if analysis.hazard_ratios and by_col is not None:
+            block["hazard_ratios"] = _remedy_hazard_ratios(data, analysis, remedy, block["tests"])
+    return block
+
+
+def _remedy_hazard_ratios(data: AnalysisData, analysis, remedy: Remedy, tests: dict) -> list[dict]:
+    sd = data.survival(data.rows(analysis.id, analysis.where), analysis.endpoint, entry=False)
+    rsd = _remedy_sd(sd, immortal_gap(data, sd.frame, analysis.endpoint, analysis.id), remedy)
+    groups = data.categorical(rsd.frame, analysis.by)
+    ok = groups.notna().to_numpy()
+    try:
+        return hazard_ratios(rsd.time[ok], rsd.event[ok], rsd.entry[ok] if rsd.entry is not None else None,
+                             groups[ok].reset_index(drop=True), data.variable(analysis.by).reference)
+    except StatsInputError as exc:
+        tests.setdefault("error", str(exc))
+        return []
+
+
 def remedies(data: AnalysisData, analysis, run_cox, selected: list[str] | None = None
              ) -> tuple[list[dict], list[dict], dict]:
     """Survival blocks, Cox models and a side-by-side summary for the requested remedies.
 
-    Cox analyses are re-fitted with the variables the naive analysis selected (``selected``).
+    Kaplan-Meier blocks come from counts; Cox analyses are re-fitted on the patient rows with
+    the variables the naive analysis selected (``selected``).
     """
-    if not getattr(analysis, "remedies", None) or anchor_column(analysis.id) not in data.table.columns:
+    if not getattr(analysis, "remedies", None) or anchor_column(analysis.id) not in data.engine.columns:
         return [], [], {}
-    sd = data.survival(data.rows(analysis.id, analysis.where), analysis.endpoint, entry=False)
-    gap = immortal_gap(data, sd.frame, analysis.endpoint, analysis.id)
-    ep = data.endpoints[analysis.endpoint]
     survival, models, summary = [], [], {}
     for remedy in analysis.remedies:
-        rsd = _remedy_sd(sd, gap, remedy)
         if isinstance(analysis, KaplanMeierAnalysis):
-            groups = data.categorical(rsd.frame, analysis.by) if analysis.by is not None else None
-            ok = groups.notna().to_numpy() if groups is not None else np.ones(len(rsd.time), dtype=bool)
-            block = block_header(data, analysis.id, analysis.endpoint, ep, analysis.title, analysis.by)
-            block.update(remedy=remedy.value, excluded=rsd.excluded, delayed_entry=remedy is Remedy.DELAYED_ENTRY,
-                         label=f"{ep.label}: {_remedy_label(remedy)}")
-            if ok.any():
-                block.update(km_block(rsd.time[ok], rsd.event[ok], rsd.entry[ok] if rsd.entry is not None else None,
-                                      groups[ok].reset_index(drop=True) if groups is not None else None,
-                                      analysis.conf_type, analysis.times, overall=analysis.overall, test=analysis.test,
-                                      with_hr=analysis.hazard_ratios and groups is not None,
-                                      hr_reference=data.variable(analysis.by).reference if analysis.by else None))
+            block = _remedy_km(data, analysis, remedy)
             survival.append(block)
             summary[remedy.value] = _km_summary(block)
         elif isinstance(analysis, CoxAnalysis):
+            sd = data.survival(data.rows(analysis.id, analysis.where), analysis.endpoint, entry=False)
+            rsd = _remedy_sd(sd, immortal_gap(data, sd.frame, analysis.endpoint, analysis.id), remedy)
             fitted = run_cox(data, analysis, rsd, remedy=remedy.value, selected=selected or [])
             models.extend(fitted)
             summary[remedy.value] = _cox_summary(fitted)

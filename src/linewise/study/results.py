@@ -23,6 +23,7 @@ from enum import Enum
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import __version__
 from ..store.store import Store
@@ -77,13 +78,69 @@ def store_content_hash(store: Store) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def frame_hash(df: pd.DataFrame) -> str:
-    """SHA-256 of a frame's content: column names, types and pandas' fixed-key row hashes
-    (rows sorted by the caller; fast on millions of rows)."""
+#: Canonical column types of :func:`table_hash`: what a column holds, not how wide an engine
+#: stores it (DuckDB's int8 event flag and PostgreSQL's int32 are both "integer").
+CANONICAL_TYPES = ("integer", "float", "boolean", "string", "date")
+
+
+def canonical_type(dtype: pa.DataType) -> str:
+    """The canonical type name of an Arrow column type (see :data:`CANONICAL_TYPES`)."""
+    if pa.types.is_integer(dtype):
+        return "integer"
+    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "float"
+    if pa.types.is_boolean(dtype):
+        return "boolean"
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype):
+        return "string"
+    if pa.types.is_date(dtype) or pa.types.is_timestamp(dtype):
+        return "date"
+    if pa.types.is_null(dtype):  # a column that is missing everywhere
+        return "null"
+    raise TypeError(f"analysis table: no canonical form for a column of type {dtype}")
+
+
+def _canonical_values(col: pa.Array, kind: str) -> np.ndarray:
+    """One column as numpy: text as objects (None = missing), everything else as float64
+    (NaN = missing): integers, flags (0/1) and dates (days since 1970-01-01) are exact there
+    up to 2**53; -0.0 is written as 0.0."""
+    if kind == "string":
+        return col.cast(pa.string()).to_numpy(zero_copy_only=False)
+    if kind == "null":
+        return np.full(len(col), np.nan)
+    if kind == "date":
+        col = col.cast(pa.date32()).cast(pa.int32())
+    elif kind == "boolean":
+        col = col.cast(pa.int8())
+    values = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return values + 0.0  # -0.0 + 0.0 == +0.0
+
+
+def table_hash(schema: pa.Schema, batches) -> str:
+    """SHA-256 of a table in canonical form, the same whatever engine produced it.
+
+    The canonical form: the column names with their canonical types (:func:`canonical_type`),
+    then one 64-bit hash per row (pandas' fixed-key ``hash_pandas_object`` over the row's
+    canonical values, :func:`_canonical_values`), the row hashes sorted. Sorting makes the
+    hash independent of row order (and of an engine's string collation: rows carry their
+    unique ``patient_id``), and the row hashes are computed batch by batch, so the table never
+    has to be in memory at once.
+    """
+    kinds = [canonical_type(f.type) for f in schema]
     h = hashlib.sha256()
-    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
-    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    h.update(json.dumps([[f.name, k] for f, k in zip(schema, kinds, strict=True)]).encode())
+    rows = []
+    for batch in batches:
+        frame = pd.DataFrame({i: _canonical_values(batch.column(i), k) for i, k in enumerate(kinds)})
+        rows.append(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    h.update(np.sort(np.concatenate(rows) if rows else np.zeros(0, np.uint64)).tobytes())
     return h.hexdigest()
+
+
+def frame_hash(df: pd.DataFrame) -> str:
+    """:func:`table_hash` of a pandas frame (as its Arrow conversion)."""
+    arrow = pa.Table.from_pandas(df, preserve_index=False)
+    return table_hash(arrow.schema, arrow.to_batches())
 
 
 SOFTWARE = ("numpy", "scipy", "pandas", "pyarrow", "ibis-framework", "duckdb", "formulaic", "pydantic")
@@ -103,10 +160,10 @@ def software() -> dict[str, str]:
     return out
 
 
-def provenance(spec: StudySpec, store: Store, table: pd.DataFrame) -> dict:
+def provenance(spec: StudySpec, store: Store, table_sha256: str) -> dict:
     """Where the numbers come from. No run date: results of the same inputs are byte-identical."""
     return {"spec_hash": spec.spec_hash(), "data_hash": store_content_hash(store),
-            "analysis_table_hash": frame_hash(table), "linewise_version": __version__, "seed": spec.seed,
+            "analysis_table_hash": table_sha256, "linewise_version": __version__, "seed": spec.seed,
             "lines_source": spec.lines.source.value, "software": software(),
             "data_cutoff": spec.data_cutoff.isoformat() if spec.data_cutoff else None}
 

@@ -7,9 +7,14 @@ The flow, one direction:
 2. build one Ibis expression: patients joined to their index line, the requested features
    (one aggregate per source table), endpoints, covariates, groups and cohort steps — all
    pushed down to the engine;
-3. count the attrition in one query, fetch the analysis table (one row per patient);
-4. run the analyses on it with :mod:`linewise.stats`, check for immortal-time bias, and write
-   the analysis table (Parquet and CSV) and ``results.json``.
+3. count the attrition in one query and keep the analysis table (one row per patient) in the
+   engine, which writes it to Parquet (DuckDB itself; a server engine streams it in batches);
+   its hash is computed from that file, batch by batch;
+4. run the analyses: Kaplan-Meier, log-rank, follow-up, responses and Table 1 counts from
+   aggregates built in the engine; the patient rows of the few columns that Cox models, Table 1
+   continuous variables and the immortal-time guard need are fetched once
+   (:mod:`linewise.study.aggregates`); check for immortal-time bias; write ``results.json``
+   (and the CSV copy of the analysis table).
 
 Examples
 --------
@@ -26,28 +31,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..lines import _sql
 from ..model.registry import PATIENTS
+from ..store.export import iter_parquet, parquet_to_csv, write_parquet
 from ..store.store import Store
-from . import bias
-from .analyses import (
-    AnalysisData,
-    run_follow_up,
-    run_kaplan_meier,
-    run_landmark,
-    run_response,
-    run_table_one,
-)
+from . import aggregates, bias
+from .aggregates import EngineTable, count_if, patient_columns, where_columns
+from .analyses import AnalysisData
 from .cohort import (
     PatientScope,
     anchor_date,
@@ -60,13 +60,20 @@ from .cohort import (
     unique_line_numbers,
 )
 from .compiler import Typed, VType
+from .counted import (
+    run_follow_up,
+    run_kaplan_meier,
+    run_landmark,
+    run_response,
+    run_table_one,
+)
 from .covariates import compile_covariate, group_variable
 from .endpoints import add_assessments, add_endpoints, add_response, request_line
 from .errors import SpecError
 from .features import BASELINE, FrameBuilder
 from .loader import load_spec
 from .regression import run_cox, run_subgroup
-from .results import SCHEMA, dumps, headline, provenance
+from .results import SCHEMA, dumps, headline, provenance, table_hash
 from .spec import (
     CoxAnalysis,
     FollowUpAnalysis,
@@ -87,17 +94,34 @@ FEATURES_TABLE = "_linewise_study_features"
 LINES_TABLE = "_linewise_study_lines"
 LINE_FEATURES_TABLE = "_linewise_study_line_features"
 INDEX_TABLE = "_linewise_study_index"
-TEMP_TABLES = (FRAME_TABLE, FEATURES_TABLE, LINE_FEATURES_TABLE, INDEX_TABLE, LINES_TABLE)
+ANALYSIS_TABLE = "_linewise_study_analysis"
+TEMP_TABLES = (ANALYSIS_TABLE, FRAME_TABLE, FEATURES_TABLE, LINE_FEATURES_TABLE, INDEX_TABLE, LINES_TABLE)
 TABLE_FILE = "analysis_table"
+
+
+def read_analysis_table(path: str | Path) -> pd.DataFrame:
+    """An analysis-table Parquet file as pandas (dates as datetime64), sorted by ``patient_id``."""
+    frame = pq.read_table(path).to_pandas(date_as_object=False)
+    return frame.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
 
 
 @dataclass
 class StudyResult:
-    """What a run produced: the results (JSON-ready), the analysis table and the spec."""
+    """What a run produced: the results (JSON-ready), the spec and the analysis table, kept as
+    the Parquet file the engine wrote (``table`` reads it into pandas on first use)."""
 
     spec: StudySpec
     results: dict
-    table: pd.DataFrame
+    table_file: Path
+    _scratch: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    _table: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The analysis table (one row per patient, sorted by ``patient_id``)."""
+        if self._table is None:
+            self._table = read_analysis_table(self.table_file)
+        return self._table
 
     def to_json(self) -> str:
         return dumps(self.results)
@@ -121,12 +145,9 @@ class StudyResult:
             "results_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "run_date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }, indent=1) + "\n", encoding="utf-8")
-        arrow = pa.Table.from_pandas(self.table, preserve_index=False)
-        for i, fld in enumerate(arrow.schema):  # dates are days: written as 2016-03-07
-            if pa.types.is_timestamp(fld.type):
-                arrow = arrow.set_column(i, fld.name, arrow.column(i).cast(pa.date32()))
-        pq.write_table(arrow, paths["parquet"])
-        pa_csv.write_csv(arrow, paths["csv"])  # Arrow's writer: fast on millions of rows
+        if paths["parquet"].resolve() != Path(self.table_file).resolve():
+            shutil.copyfile(self.table_file, paths["parquet"])
+        parquet_to_csv(paths["parquet"], paths["csv"])  # Arrow's writer, batch by batch
         return paths
 
 
@@ -321,62 +342,76 @@ def run_study(spec: StudySpec | str | Path, store: Store | str | Path, out_dir: 
         keep = keep & step_passes(cond, exclusion)
     if group:
         keep = keep & frame[group].notnull()
-    note("fetching the analysis table")
-    table = frame.filter(keep).select(*columns).execute()
-    for name in TEMP_TABLES:
-        _sql.drop(store.con, name)
-    table = table.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+    note("writing the analysis table")
+    analysis = materialize(store, frame.filter(keep).select(*columns), ANALYSIS_TABLE)
+    scratch = None
+    if out_dir is None:
+        scratch = tempfile.TemporaryDirectory(prefix="linewise-study-")
+    folder = Path(out_dir) if out_dir is not None else Path(scratch.name)
+    table_file = write_parquet(store.con, analysis, folder / f"{TABLE_FILE}.parquet", order_by="patient_id")
+    table_sha256 = table_hash(pq.read_schema(table_file), iter_parquet(table_file))
     note("running the analyses")
-    results = analyse(spec, table, var_info, anchors)
+    try:
+        results = analyse(spec, EngineTable(analysis), var_info, anchors)
+    finally:
+        for name in TEMP_TABLES:
+            _sql.drop(store.con, name)
     results["warnings"] = notes + results["warnings"]
     results["attrition"] = attr
-    results["provenance"] = provenance(spec, store, table)
+    results["provenance"] = provenance(spec, store, table_sha256)
     results["headline"] = headline(spec, results)
-    result = StudyResult(spec, results, table)
+    result = StudyResult(spec, results, table_file, scratch)
     if out_dir is not None:
         result.write(out_dir)
     return result
 
 
-def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict) -> dict:
-    """Run every analysis of the spec on the analysis table; the results dict (no provenance)."""
+def analyse(spec: StudySpec, engine: EngineTable, var_info: dict, anchors: dict) -> dict:
+    """Run every analysis of the spec on the analysis table in the engine; the results dict (no
+    provenance). Aggregates are asked of the engine; the columns the patient-level analyses
+    need are fetched once (:func:`~linewise.study.aggregates.patient_columns`)."""
     endpoints = {n: e.resolved() for n, e in spec.endpoints.items()}
-    data = AnalysisData(table, var_info, endpoints, dict(spec.responses), spec.time_unit,
-                        spec.groups.name if spec.groups is not None else None)
+    n = engine.n_rows
+    group = spec.groups.name if spec.groups is not None else None
+    data = AnalysisData(pd.DataFrame(index=pd.RangeIndex(n)), var_info, endpoints, dict(spec.responses),
+                        spec.time_unit, group, engine, where_columns(spec))
+    # the immortal-time screen (aggregates) first: it decides whether remedies need patient rows
+    checks = {a.id: bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint)) for a in spec.analyses
+              if isinstance(a, KaplanMeierAnalysis | CoxAnalysis | SubgroupAnalysis) and a.id in anchors} if n else {}
+    gaps = {a.id for a in spec.analyses if bias.needs_patient_gaps(a, checks.get(a.id))}
+    needed = patient_columns(spec, var_info, gaps, engine.columns) if n else []
+    if needed:
+        data.table = aggregates.fetch_patient_rows(engine.table, needed)
     res: dict = {"schema": SCHEMA, "survival": [], "cox": [], "subgroups": [], "responses": [],
                  "follow_up": {"time_unit": spec.time_unit.value, "rows": []}, "bias": []}
     for a in spec.analyses:
         if isinstance(a, TableOneAnalysis):
-            res["table_one"] = run_table_one(data, a) if len(table) else None
+            res["table_one"] = run_table_one(data, a) if n else None
         elif isinstance(a, KaplanMeierAnalysis):
             res["survival"].append(run_kaplan_meier(data, a))
         elif isinstance(a, CoxAnalysis):
-            res["cox"].extend(run_cox(data, a) if len(table) else [])
+            res["cox"].extend(run_cox(data, a) if n else [])
         elif isinstance(a, SubgroupAnalysis):
-            res["subgroups"].extend(run_subgroup(data, a) if len(table) else [])
+            res["subgroups"].extend(run_subgroup(data, a) if n else [])
         elif isinstance(a, ResponseAnalysis):
             res["responses"].extend(run_response(data, a))
         elif isinstance(a, FollowUpAnalysis):
-            res["follow_up"]["rows"].extend(run_follow_up(data, a) if len(table) else [])
+            res["follow_up"]["rows"].extend(run_follow_up(data, a) if n else [])
         elif isinstance(a, LandmarkAnalysis):
-            gap = None
-            if bias.anchor_column(a.id) in table.columns:
-                gap = pd.Series(bias.day_difference(table[bias.anchor_column(a.id)], table[f"{a.endpoint}_origin"]),
-                                index=table.index)
-            res["survival"].append(run_landmark(data, a, gap))
-        if isinstance(a, KaplanMeierAnalysis | CoxAnalysis | SubgroupAnalysis) and a.id in anchors and len(table):
-            warning = bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint))
-            if warning is not None:
-                data.warnings.append(warning)
-                if warning["kind"] == bias.IMMORTAL_TIME and isinstance(a, KaplanMeierAnalysis | CoxAnalysis) \
-                        and a.remedies:
-                    naive_multi = [m for m in _find_models(res, a.id) if m["model"] == "multivariable"]
-                    selected = naive_multi[0].get("selected", []) if naive_multi else []
-                    blocks, models, summary = bias.remedies(data, a, run_cox, selected)
-                    naive = bias.naive_summary(_find_blocks(res, a.id), _find_models(res, a.id))
-                    res["survival"].extend(blocks)
-                    res["cox"].extend(models)
-                    res["bias"].append({"analysis": a.id, "endpoint": a.endpoint, "naive": naive, **summary})
+            anchor = bias.anchor_column(a.id)
+            res["survival"].append(run_landmark(data, a, anchor if anchor in engine.columns else None))
+        warning = checks.get(a.id)
+        if warning is not None:
+            data.warnings.append(warning)
+            if warning["kind"] == bias.IMMORTAL_TIME and isinstance(a, KaplanMeierAnalysis | CoxAnalysis) \
+                    and a.remedies:
+                naive_multi = [m for m in _find_models(res, a.id) if m["model"] == "multivariable"]
+                selected = naive_multi[0].get("selected", []) if naive_multi else []
+                blocks, models, summary = bias.remedies(data, a, run_cox, selected)
+                naive = bias.naive_summary(_find_blocks(res, a.id), _find_models(res, a.id))
+                res["survival"].extend(blocks)
+                res["cox"].extend(models)
+                res["bias"].append({"analysis": a.id, "endpoint": a.endpoint, "naive": naive, **summary})
     res["study"] = {"name": spec.name, "title": spec.title, "description": spec.description,
                     "reference": spec.reference, "time_unit": spec.time_unit.value, "schema_version": spec.schema_version}
     res["cohort"] = {"index_event": spec.index.label, "index_definition": spec.index.line,
@@ -384,14 +419,30 @@ def analyse(spec: StudySpec, table: pd.DataFrame, var_info: dict, anchors: dict)
                      "steps": [{"id": s.id, "label": s.label, "kind": "exclude" if s.is_exclusion else "include",
                                 "definition": s.condition} for s in spec.cohort]}
     res["methods"] = _methods(spec, var_info)
-    res["groups"] = _groups_summary(spec, table)
-    res["endpoints"] = _endpoint_summary(spec, table, endpoints)
+    covariates = [v for name, v in var_info.items() if name in spec.covariates]
+    counts = _column_counts(engine, endpoints, covariates) if n else {}
+    res["groups"] = _groups_summary(spec, engine)
+    res["endpoints"] = _endpoint_summary(spec, engine, endpoints, counts)
     res["covariates"] = [{"name": v.name, "label": v.label, "kind": v.kind.value, "levels": v.levels,
                           "reference": v.reference, "known_at": v.anchor.describe() if v.anchor else None,
-                          "missing": int(table[v.name].isna().sum()) if v.name in table.columns else None}
-                         for n, v in var_info.items() if n in spec.covariates]
+                          "missing": counts.get(f"missing.{v.name}", 0) if v.name in engine.columns else None}
+                         for v in covariates]
     res["warnings"] = data.warnings
     return res
+
+
+def _column_counts(engine: EngineTable, endpoints: dict, covariates: list) -> dict[str, int]:
+    """Per endpoint the patients with a time and with the event, per covariate the missing
+    values: one aggregate query."""
+    t = engine.table
+    metrics = {}
+    for name in endpoints:
+        metrics[f"time.{name}"] = count_if(t[f"{name}_time"].notnull())
+        metrics[f"event.{name}"] = count_if(t[f"{name}_event"] == 1)
+    for v in covariates:
+        if v.name in engine.columns:
+            metrics[f"missing.{v.name}"] = count_if(t[v.name].isnull())
+    return engine.one_row(t, **metrics)
 
 
 def _methods(spec: StudySpec, var_info: dict | None = None) -> dict:
@@ -429,23 +480,29 @@ def _find_models(res, aid):
     return [m for m in res["cox"] if m["analysis"] == aid and m.get("remedy") is None]
 
 
-def _groups_summary(spec: StudySpec, table: pd.DataFrame) -> dict | None:
+def _groups_summary(spec: StudySpec, engine: EngineTable) -> dict | None:
     if spec.groups is None:
         return None
-    counts = table[spec.groups.name].value_counts() if len(table) else {}
+    counts = {}
+    if engine.n_rows:
+        sizes = engine.grouped(engine.table, [spec.groups.name])
+        counts = {k: int(v) for k, v in zip(sizes[spec.groups.name], sizes["n"], strict=True) if pd.notna(k)}
     return {"variable": spec.groups.name, "label": spec.groups.label, "reference": spec.groups.reference_level,
             "levels": [{"name": lv.name, "label": lv.label or lv.name, "definition": lv.when,
                         "n": int(counts.get(lv.name, 0))} for lv in spec.groups.levels]}
 
 
-def _endpoint_summary(spec: StudySpec, table: pd.DataFrame, endpoints: dict) -> list[dict]:
+def _endpoint_summary(spec: StudySpec, engine: EngineTable, endpoints: dict, counts: dict) -> list[dict]:
     out = []
     for n, ep in endpoints.items():
-        status = table[f"{n}_status"].value_counts().sort_index() if len(table) else pd.Series(dtype=int)
+        status = {}
+        if engine.n_rows:
+            col = f"{n}_status"
+            by = engine.grouped(engine.table, [col]).dropna(subset=[col]).sort_values(col)
+            status = {str(k): int(v) for k, v in zip(by[col], by["n"], strict=True)}
         out.append({"name": n, "label": ep.label, "preset": ep.preset, "origin": ep.origin, "line": ep.line,
                     "events": list(ep.events), "censor": ep.censor, "censor_at_next_line": ep.censor_at_next_line,
                     "death_window_days": ep.death_window_days, "entry": ep.entry,
-                    "n_with_time": int(table[f"{n}_time"].notna().sum()) if len(table) else 0,
-                    "n_events": int((table[f"{n}_event"] == 1).sum()) if len(table) else 0,
-                    "status": {str(k): int(v) for k, v in status.items()}})
+                    "n_with_time": counts.get(f"time.{n}", 0), "n_events": counts.get(f"event.{n}", 0),
+                    "status": status})
     return out
