@@ -147,7 +147,11 @@ def test_sorted_keys_from_counts_equal_gathered(layout, monkeypatch):
     direct = build_risk_sets(t, e, w, strata, entry, "efron")
     monkeypatch.setattr(cox_risk, "_DIRECT_KEYS", -(10**9))
     gathered = build_risk_sets(t, e, w, strata, entry, "efron")
-    for name in ("order", "obs_time", "event", "obs_stratum", "hi", "hi_event", "lo", "lo_zero", "death_idx", "efron_frac", "weights"):
+    fields = (
+        "order obs_time event obs_stratum hi hi_event lo lo_zero death_idx efron_frac weights "
+        "group_start group_d group_w group_time group_stratum exit_first death_group"
+    ).split()
+    for name in fields:
         np.testing.assert_array_equal(getattr(direct, name), getattr(gathered, name), err_msg=name)
     np.testing.assert_array_equal(direct.obs_time, t[direct.order])
     np.testing.assert_array_equal(direct.event, e[direct.order])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from linewise.stats._validate import StatsInputError
-from linewise.stats.timefix import timefix, unique_values
+from linewise.stats.timefix import timefix, timefix_with_unique, unique_values
 
 
 def test_merges_within_sqrt_eps():
@@ -48,3 +48,18 @@ def test_unique_values_equals_np_unique(values):
     rng = np.random.default_rng(3)
     values = rng.permutation(np.concatenate([values, values[:700]]))
     np.testing.assert_array_equal(unique_values(values), np.unique(values))
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ([5.0, 10.0, 10 + 1e-10, 20.0, 20 - 1e-11],),
+        ([0.5, 1.0, 1.001, 2.0],),
+        ([0.0, 1.0 + 1e-12], [1.0, 3.0]),
+    ],
+)
+def test_timefix_with_unique_hands_on_the_distinct_adjusted_values(times):
+    fixed, uniq = timefix_with_unique(*times)
+    for got, want in zip(fixed, timefix(*times), strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(uniq, np.unique(np.concatenate(fixed)))

@@ -24,7 +24,7 @@ from .concordance import ConcordanceResult, concordance_counts, concordance_from
 from .cox_fit import build_risk_sets, newton_raphson, quadratic_test
 from .cox_resid import robust_variance
 from .cox_zph import ProportionalHazardsTest, cox_zph
-from .timefix import timefix
+from .timefix import timefix_with_unique
 
 Ties = Literal["efron", "breslow"]
 _Z975 = float(stats.norm.ppf(0.975))
@@ -313,17 +313,16 @@ def cox(
     t = _numeric("time", time, df[time])
     ev = _numeric("event", event, df[event].astype(float) if df[event].dtype == bool else df[event])
     for arg, arr, name in (("time", t, time), ("event", ev, event)):
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            i, row = _first_bad(bad, df.index)
+        if not np.isfinite(arr).all():
+            i, row = _first_bad(~np.isfinite(arr), df.index)
             raise StatsInputError(f"{arg}: column {name!r} row {row!r} is {float(arr[i])!r}; must be finite")
-    bad = (ev != 0) & (ev != 1)
-    if bad.any():
-        i, row = _first_bad(bad, df.index)
+    ev_bool = ev.astype(bool)
+    if not np.array_equal(ev_bool, ev):  # some value other than 0 / 1
+        i, row = _first_bad((ev != 0) & (ev != 1), df.index)
         raise StatsInputError(
             f"event: column {event!r} row {row!r} is {float(ev[i])!r}; an event indicator must be 0 or 1"
         )
-    ev = ev.astype(bool)
+    ev = ev_bool
     en = None
     if entry is not None:
         en = _numeric("entry", entry, df[entry])
@@ -374,11 +373,11 @@ def cox(
 
     # R's timefix (coxph.control(timefix=TRUE)): merge near-equal times first.
     if en is None:
-        (t,) = timefix(t)
+        (t,), uniq = timefix_with_unique(t)
     else:
-        en, t = timefix(en, t)
+        (en, t), uniq = timefix_with_unique(en, t)
 
-    rs = build_risk_sets(t, ev, w, strata_codes, en, ties)
+    rs = build_risk_sets(t, ev, w, strata_codes, en, ties, uniq=uniq)
     fit = newton_raphson(rs, x)
     keep = ~np.isnan(fit.coef)
     coef0 = np.where(keep, fit.coef, 0.0)

@@ -163,8 +163,11 @@ def _stable_argsort(key: np.ndarray, key_max: int | None = None) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
-def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron") -> RiskSets:
-    """Sort once by (stratum, time); group event times; locate each row's at-risk groups."""
+def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron", uniq=None) -> RiskSets:
+    """Sort once by (stratum, time); group event times; locate each row's at-risk groups.
+
+    ``uniq``: the sorted distinct values of ``time`` and ``entry`` when already known
+    (:func:`.timefix.timefix_with_unique`)."""
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     weights = np.asarray(weights, dtype=float)
@@ -178,8 +181,8 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     # Integer keys (stratum, rank of time) so that comparisons are exact and strata never
     # mix; one stable sort on (key, censored) is the lexicographic (stratum, time, events
     # first) order.
-    pooled = time if entry is None else np.concatenate([time, entry])
-    uniq = unique_values(pooled)
+    if uniq is None:
+        uniq = unique_values(time if entry is None else np.concatenate([time, entry]))
     k = np.int64(uniq.size + 1)
     stop_key = _ranks(time, uniq)
     stop_key += 1
@@ -211,24 +214,40 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron")
     if entry is not None:
         entry = np.take(entry, order)
 
-    death_idx = np.flatnonzero(event)
-    dkey = stop_key[death_idx]
-    new_group = np.concatenate(([True], dkey[1:] != dkey[:-1])) if dkey.size else np.zeros(0, bool)
-    starts = np.flatnonzero(new_group)
-    gkey = dkey[starts]
-    gstrat = strata[death_idx[starts]]
-    group_d = np.diff(np.append(starts, dkey.size))
-    group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
+    if counts is not None:
+        # the event groups straight from the key counts: a group is a stop key with
+        # events; its events are the rows of the even key 2 * stop
+        event_counts = counts[0::2]
+        gkey = np.flatnonzero(event_counts)
+        group_d = event_counts[gkey]
+        exit_first = np.concatenate(([0], np.cumsum(counts)))[2 * gkey]
+        starts = np.cumsum(group_d) - group_d
+        nd = int(group_d.sum())
+        death_idx = np.arange(nd) + np.repeat(exit_first - starts, group_d)
+        gstrat = gkey // k
+    else:
+        death_idx = np.flatnonzero(event)
+        dkey = stop_key[death_idx]
+        new_group = np.concatenate(([True], dkey[1:] != dkey[:-1])) if dkey.size else np.zeros(0, bool)
+        starts = np.flatnonzero(new_group)
+        gkey = dkey[starts]
+        gstrat = strata[death_idx[starts]]
+        nd = dkey.size
+        group_d = np.diff(np.append(starts, nd))
+        exit_first = np.searchsorted(stop_key, gkey, side="left")
+    if unit_weights:
+        group_w = group_d.astype(float)
+    else:
+        group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
     # per event record, expanded from per-group values (contiguous repeats, no gathers)
     death_group = np.repeat(np.arange(starts.size), group_d)
     if ties == "efron":
-        efron_frac = np.arange(dkey.size, dtype=float)
+        efron_frac = np.arange(nd, dtype=float)
         efron_frac -= np.repeat(starts.astype(float), group_d)
         efron_frac /= np.repeat(group_d.astype(float), group_d)
     else:
-        efron_frac = np.zeros(dkey.size)
+        efron_frac = np.zeros(nd)
 
-    exit_first = np.searchsorted(stop_key, gkey, side="left")
     # hi[i] = number of groups with key <= stop_key[i] = number of exit_first <= i (the
     # rows are sorted by key): a running count instead of a binary search per row
     if counts is not None:

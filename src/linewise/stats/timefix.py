@@ -69,20 +69,29 @@ def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, .
     >>> t.tolist()
     [1.0, 1.0, 2.0]
     """
+    return timefix_with_unique(*times, tolerance=tolerance)[0]
+
+
+def timefix_with_unique(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """:func:`timefix`, and the sorted distinct finite values of the adjusted arrays.
+
+    The distinct values come out of the merge anyway; the Cox engine needs them next
+    (to rank the times), so handing them on saves finding them again.
+    """
     arrays = tuple(np.asarray(t, dtype=float) for t in times)
-    if tolerance <= 0 or not arrays:
-        return arrays
+    if not arrays:
+        return arrays, np.zeros(0)
     flat = np.concatenate([a.ravel() for a in arrays])
     finite = np.isfinite(flat)
     values = flat if finite.all() else flat[finite]
     pooled = unique_values(values)
-    if pooled.size < 2:
-        return arrays
+    if tolerance <= 0 or pooled.size < 2:
+        return arrays, pooled
     dy = np.diff(pooled)
     # aeqSurv: tied when the gap is small absolutely OR relative to mean(abs(y)).
     tied = (dy <= tolerance) | (dy / np.mean(np.abs(pooled)) <= tolerance)
     if not tied.any():
-        return arrays
+        return arrays, pooled
     # findInterval(x, cuts) with cuts = the first value of each run of tied values: every
     # value maps to the first value of its run.  Done through the sorted unique values
     # (np.unique's inverse) rather than a binary search per value in random order.
@@ -109,4 +118,4 @@ def timefix(*times, tolerance: float = DEFAULT_TOLERANCE) -> tuple[np.ndarray, .
                 f"entry/time: position {i} has entry {start[i]!r} and time {stop[i]!r}, which are "
                 "near-equal; the interval has effective length 0 (R's aeqSurv exception)"
             )
-    return tuple(out)
+    return tuple(out), first_of_run
