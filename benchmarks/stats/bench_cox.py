@@ -32,7 +32,10 @@ move with the load of a shared machine.
 
 Peak memory: Python tools by ``tracemalloc`` in a further, traced run (skipped where one run
 takes minutes); R by ``gc()``'s "max used" after ``gc(reset = TRUE)``, minus what was in use
-at the reset.  lifelines is not run where its time, extrapolated (n log n) from the largest
+at the reset.  Either way it is the memory a call allocates on top of its input, which the
+``input MB`` column gives (the data frame's arrays: time, event and 10 covariates, float64);
+``peak/input`` is the ratio the issue bounds ("peak memory no more than 4x the input
+arrays").  lifelines is not run where its time, extrapolated (n log n) from the largest
 size measured, exceeds ~5 minutes; the row then says so in ``note``.
 
 Run: ``python -m benchmarks.stats.bench_cox``.
@@ -112,8 +115,13 @@ def _measure(fn: Callable[[], object], trace_memory: bool = True) -> tuple[float
     return seconds, peak
 
 
-def _row(n, tool, seconds, peak, note=""):
-    return {"task": TASK, "n": n, "tool": tool, "seconds": seconds, "peak_mb": peak, "note": note}
+def _row(n, tool, seconds, peak, note="", input_mb=None):
+    return {"task": TASK, "n": n, "tool": tool, "seconds": seconds, "peak_mb": peak, "input_mb": input_mb, "note": note}
+
+
+def input_mb(df: pd.DataFrame) -> float:
+    """Bytes of the input arrays (time, event and the 10 covariates, float64), in MB."""
+    return float(df.memory_usage(index=False, deep=True).sum()) / 2**20
 
 
 def _linewise(df: pd.DataFrame, with_concordance: bool = False) -> tuple[float, float | None]:
@@ -176,10 +184,11 @@ def run(sizes: list[int]) -> list[dict]:
     lifelines_seen: tuple[int, float] | None = None
     for n in sorted(sizes):
         df = make_data(n)
+        mb = input_mb(df)
         seconds, peak = _linewise(df)
-        rows.append(_row(n, "linewise", seconds, peak, "fit + tests; concordance lazy, not computed"))
+        rows.append(_row(n, "linewise", seconds, peak, "fit + tests; concordance lazy, not computed", mb))
         seconds, peak = _linewise(df, with_concordance=True)
-        rows.append(_row(n, "linewise + concordance", seconds, peak, "as R: incl. concordance + se"))
+        rows.append(_row(n, "linewise + concordance", seconds, peak, "as R: incl. concordance + se", mb))
 
         if have_lifelines:
             if lifelines_seen is None and n > 100_000:
@@ -195,20 +204,20 @@ def run(sizes: list[int]) -> list[dict]:
             else:
                 seconds, peak = _lifelines(df)
                 lifelines_seen = (n, seconds)
-                rows.append(_row(n, "lifelines CoxPHFitter", seconds, peak))
+                rows.append(_row(n, "lifelines CoxPHFitter", seconds, peak, input_mb=mb))
         else:
             rows.append(_row(n, "lifelines CoxPHFitter", None, None, "not installed (pip install '.[bench]')"))
 
         if have_statsmodels:
             seconds, peak = _statsmodels(df)
-            rows.append(_row(n, "statsmodels PHReg", seconds, peak))
+            rows.append(_row(n, "statsmodels PHReg", seconds, peak, input_mb=mb))
         else:
             rows.append(_row(n, "statsmodels PHReg", None, None, "not installed (pip install '.[bench]')"))
 
         if have_r:
             try:
                 seconds, peak, note = _r_coxph(df)
-                rows.append(_row(n, "R coxph", seconds, peak, note + "; timed in R (system.time)"))
+                rows.append(_row(n, "R coxph", seconds, peak, note + "; timed in R (system.time)", mb))
             except (subprocess.CalledProcessError, ValueError, IndexError) as exc:
                 rows.append(_row(n, "R coxph", None, None, f"failed: {exc}"))
         else:
@@ -217,11 +226,14 @@ def run(sizes: list[int]) -> list[dict]:
 
 
 def _print(rows: list[dict]) -> None:
-    print(f"{'task':<18} {'n':>10} {'tool':<24} {'seconds':>9} {'peak MB':>8}  note")
+    # the issue's memory target: peak no more than 4x the input arrays ("peak / input")
+    print(f"{'task':<18} {'n':>10} {'tool':<24} {'seconds':>9} {'peak MB':>8} {'input MB':>9} {'peak/input':>10}  note")
     for r in rows:
         sec = "-" if r["seconds"] is None else f"{r['seconds']:.3f}"
         mb = "-" if r["peak_mb"] is None else f"{r['peak_mb']:.0f}"
-        print(f"{r['task']:<18} {r['n']:>10,} {r['tool']:<24} {sec:>9} {mb:>8}  {r['note']}")
+        inp = "-" if r.get("input_mb") is None else f"{r['input_mb']:.0f}"
+        ratio = "-" if r["peak_mb"] is None or r.get("input_mb") is None else f"{r['peak_mb'] / r['input_mb']:.2f}x"
+        print(f"{r['task']:<18} {r['n']:>10,} {r['tool']:<24} {sec:>9} {mb:>8} {inp:>9} {ratio:>10}  {r['note']}")
     # the issue's targets: >= 10x lifelines' fit, within 2x of R's coxph (like for like)
     for n in sorted({r["n"] for r in rows}):
         t = {r["tool"]: r["seconds"] for r in rows if r["n"] == n and r["seconds"] is not None

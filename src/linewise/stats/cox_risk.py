@@ -266,8 +266,10 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
         blk_end = None  # one stratum: the risk sets run to the last row (nothing to subtract)
     entry_order = entry_first = entry_end = entry_blocks = eblk_first = eblk_end = None
     if entry is None:
-        # (one stratum: zeros from calloc, never touched -- lo_zero says so below)
-        lo = np.zeros(n, dtype=np.int64) if one_stratum else np.searchsorted(gkey, strata * k, side="left")
+        if one_stratum:  # every row at risk from the first group: a read-only zero view
+            lo = np.broadcast_to(np.zeros(1, dtype=np.int64), (n,))
+        else:
+            lo = np.searchsorted(gkey, strata * k, side="left")
     else:
         entry_key = strata * k + 1 + _ranks(entry, uniq)
         # at risk needs entry < t: groups with t <= entry are excluded.
