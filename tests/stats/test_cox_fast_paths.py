@@ -149,7 +149,7 @@ def test_sorted_keys_from_counts_equal_gathered(layout, monkeypatch):
     gathered = build_risk_sets(t, e, w, strata, entry, "efron")
     fields = (
         "order obs_time event obs_stratum hi hi_event lo lo_zero death_idx efron_frac weights "
-        "group_start group_d group_w group_time group_stratum exit_first death_group"
+        "group_start group_d group_w group_time group_stratum exit_first death_group stratum_end blk_first"
     ).split()
     for name in fields:
         np.testing.assert_array_equal(getattr(direct, name), getattr(gathered, name), err_msg=name)

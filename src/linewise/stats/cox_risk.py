@@ -200,11 +200,11 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
         key_stop = np.arange(n_keys, dtype=np.int64) >> 1
         key_event = np.zeros(n_keys, dtype=bool)
         key_event[0::2] = True
-        stop_key = np.repeat(key_stop, counts)
         event = np.repeat(key_event, counts)
         time = np.repeat(uniq[key_stop % k - 1], counts)  # (keys with rank 0 do not occur)
         if not one_stratum:
-            strata = stop_key // k
+            strata = np.repeat(key_stop // k, counts)
+        rows_before = np.concatenate(([0], np.cumsum(counts)))  # rows with a smaller key
     else:
         time, event, stop_key = (np.take(a, order) for a in (time, event, stop_key))
         if not one_stratum:
@@ -220,7 +220,7 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
         event_counts = counts[0::2]
         gkey = np.flatnonzero(event_counts)
         group_d = event_counts[gkey]
-        exit_first = np.concatenate(([0], np.cumsum(counts)))[2 * gkey]
+        exit_first = rows_before[2 * gkey]
         starts = np.cumsum(group_d) - group_d
         nd = int(group_d.sum())
         death_idx = np.arange(nd) + np.repeat(exit_first - starts, group_d)
@@ -260,7 +260,10 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
         hi[exit_first] = 1
         np.cumsum(hi, out=hi)
         hi_event = 2 * hi + event
-    stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
+    if counts is not None:
+        stratum_end = rows_before[np.minimum(2 * (gstrat + 1) * k, n_keys)]
+    else:
+        stratum_end = np.searchsorted(stop_key, (gstrat + 1) * k, side="left")
     exit_blocks, (blk_first, _, blk_end) = _blocks(n, [exit_first, exit_first + group_d, stratum_end])
     if (stratum_end == n).all():
         blk_end = None  # one stratum: the risk sets run to the last row (nothing to subtract)
