@@ -38,7 +38,7 @@ class Blocks:
     def sums(self, risk: np.ndarray, x: np.ndarray, work=None) -> tuple[np.ndarray, np.ndarray]:
         """Per block: sum of ``risk`` (B,) and of ``risk * x`` (B, p).
 
-        ``work`` (a ``cox_fit._Work``) lends scratch arrays: with about as many blocks as
+        ``work`` (a ``cox_derivatives._Work``) lends scratch arrays: with about as many blocks as
         rows (continuous times) the block sums are a ``reduceat`` over ``risk * x``
         built in a reused buffer, and the (B, p) result is a reused buffer as well.
         """
