@@ -243,3 +243,26 @@ def test_timefix_equals_find_interval_reference():
     tol = np.sqrt(np.finfo(float).eps)
     cuts = pooled[np.concatenate(([True], ~((dy <= tol) | (dy / np.mean(np.abs(pooled)) <= tol))))]
     np.testing.assert_array_equal(got, cuts[np.searchsorted(cuts, times, side="right") - 1])
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_threaded_fit_works_in_a_forked_child(monkeypatch):
+    """The row-range thread pool is rebuilt in a forked child (its threads do not survive fork)."""
+    import multiprocessing
+
+    parallel = importlib.import_module("linewise.stats._parallel")
+    monkeypatch.setattr(parallel, "MIN_ROWS", 100)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    df = _data(3000, seed=4)
+    want = cox(df, "t", "e", "a + b").coefficients["coef"].to_numpy()  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_fit_coef, (df,)).get(timeout=60)
+    np.testing.assert_array_equal(got, want)
+
+
+def _fit_coef(df):
+    parallel = importlib.import_module("linewise.stats._parallel")
+    parallel.MIN_ROWS = 100
+    parallel.workers = lambda: 2
+    return cox(df, "t", "e", "a + b").coefficients["coef"].to_numpy()

@@ -24,6 +24,16 @@ PARTS = 4
 _pool: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    # a forked child inherits the pool object but not its threads: start a new one there
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def workers() -> int:
     """Threads to use: the cores this process may run on, at most 4."""
     try:
