@@ -21,8 +21,8 @@ from linewise.stats.cox_fit import derivatives
 from linewise.stats.cox_risk import _ranks, _stable_argsort, build_risk_sets
 from linewise.stats.timefix import timefix
 
-cox_module = importlib.import_module("linewise.stats.cox")
 cox_risk = importlib.import_module("linewise.stats.cox_risk")
+cox_design = importlib.import_module("linewise.stats.cox_design")
 
 
 def _data(n=400, seed=11, continuous=False):
@@ -54,9 +54,9 @@ def _data(n=400, seed=11, continuous=False):
 )
 def test_plain_numeric_design_equals_formulaic(formula, monkeypatch):
     df = _data()
-    fast = cox_module._design(df, formula)
-    monkeypatch.setattr(cox_module, "_plain_numeric_design", lambda *_: None)
-    slow = cox_module._design(df, formula)
+    fast = cox_design._design(df, formula)
+    monkeypatch.setattr(cox_design, "_plain_numeric_design", lambda *_: None)
+    slow = cox_design._design(df, formula)
     np.testing.assert_array_equal(fast[0], slow[0])
     assert fast[1] == slow[1]
     assert [(n, c.tolist()) for n, c in fast[2]] == [(n, c.tolist()) for n, c in slow[2]]
@@ -71,7 +71,7 @@ def test_float_block_equals_to_numpy_and_is_read_only(names, layout):
         df = pd.DataFrame(df[["a", "b", "odd name"]].to_numpy(copy=True), columns=["a", "b", "odd name"]).assign(
             k=df["k"], f32=df["f32"]
         )
-    got = cox_module._float_block(df, names)
+    got = cox_design._float_block(df, names)
     np.testing.assert_array_equal(got, df[names].to_numpy(dtype=float))
     if not got.flags.writeable:
         with pytest.raises(ValueError):
@@ -90,7 +90,7 @@ def test_fit_with_missing_covariate_values_drops_rows_as_before():
 
 @pytest.mark.parametrize("formula", ["flag + a", "g", "a:b", "np.log(k + 1)", "C(k)", "a + b:k"])
 def test_other_formulas_go_through_formulaic(formula):
-    assert cox_module._plain_numeric_design(_data(), formula) is None
+    assert cox_design._plain_numeric_design(_data(), formula) is None
 
 
 def test_concordance_is_lazy_cached_and_equal_to_standalone():

@@ -6,13 +6,11 @@ Public entry point: :func:`cox`.  The numerical engine is :mod:`.cox_fit`; robus
 
 from __future__ import annotations
 
-import re
 import warnings as _warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, get_args
 
-import formulaic
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -21,6 +19,7 @@ from ._parallel import map_rows
 from ._result import TidyResult
 from ._validate import StatsInputError
 from .concordance import ConcordanceResult, concordance_counts, concordance_from_counts
+from .cox_design import _design, _float_block, _formula_variables, _plain_numeric_names
 from .cox_fit import build_risk_sets, newton_raphson, quadratic_test
 from .cox_resid import robust_variance
 from .cox_zph import ProportionalHazardsTest, cox_zph
@@ -270,8 +269,7 @@ def cox(
     if not isinstance(covariates, str) or not covariates.strip():
         raise StatsInputError("covariates: expected a non-empty formula string such as 'age + sex'")
     try:
-        formula = formulaic.Formula(covariates)
-        lookups, extra = _formula_variables(formula)
+        lookups, extra = _formula_variables(covariates)
     except Exception as exc:  # formulaic raises many types for a bad formula
         raise StatsInputError(f"covariates: cannot parse formula {covariates!r}: {exc}") from None
     roles = {"time": time, "event": event}
@@ -435,115 +433,6 @@ def cox(
         _concordance_inputs=(t, ev, en, strata_codes, w, cl_for_c),
         _lp_inputs=(eta, rs, fit, coef0),
     )
-
-
-def _formula_variables(formula) -> tuple[list[str], list[str]]:
-    """Column names a formula uses: plain look-ups, and names inside expressions."""
-    lookups: list[str] = []
-    extra: set[str] = set(formula.required_variables)
-    for term in formula:
-        for factor in term.factors:
-            kind = str(factor.eval_method).rsplit(".", 1)[-1].upper()
-            if kind == "LOOKUP":
-                if factor.expr not in lookups:
-                    lookups.append(factor.expr)
-            elif kind == "PYTHON":
-                extra.update(re.findall(r"`([^`]+)`", factor.expr))
-    return lookups, sorted(extra)
-
-
-def _plain_numeric_design(df: pd.DataFrame, covariates: str):
-    """The model matrix of a sum of plain numeric columns, without formulaic; else None.
-
-    For ``a + b + c`` of int / float columns formulaic's matrix is just those columns as
-    float, one term each in formula order; building it directly avoids formulaic's
-    per-column machinery (most of the cost of a 1e6-row fit).  Anything else -- factors,
-    bools, transforms, interactions, ``0 +`` -- returns None and goes through formulaic.
-    """
-    plain = _plain_numeric_names(df, covariates)
-    if plain is None:
-        return None
-    names, terms = plain
-    x = df[names].to_numpy(dtype=float, copy=True)  # a snapshot, as formulaic's matrix
-    return x, names, terms
-
-
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
-def _float_block(df: pd.DataFrame, names: list[str]) -> np.ndarray:
-    """The float64 columns ``names`` as one read-only (n, k) array, without a copy when it can.
-
-    pandas keeps same-dtype columns in one 2-D block; when the columns are equally spaced
-    views of one such array (in formula order), a strided view over exactly their elements
-    reads them in place -- a million-row model matrix is otherwise an 80 MB copy.  Else
-    a copy (``DataFrame.to_numpy``).  The caller must not keep the result: it may be the
-    caller's data.
-    """
-    cols = [df[name].to_numpy() for name in names]
-    first = cols[0]
-    if all(
-        c.dtype == np.float64 and c.ndim == 1 and c.shape == first.shape and c.strides == first.strides
-        for c in cols
-    ) and all(_root(c) is _root(first) for c in cols):
-        addr = [c.__array_interface__["data"][0] for c in cols]
-        step = addr[1] - addr[0] if len(cols) > 1 else first.itemsize
-        if step > 0 and all(a - addr[0] == j * step for j, a in enumerate(addr)):
-            # element (i, j) is addr[0] + i * stride + j * step = cols[j][i]: the view covers
-            # the columns' own elements and nothing else
-            return np.lib.stride_tricks.as_strided(
-                first, shape=(first.shape[0], len(cols)), strides=(first.strides[0], step), writeable=False
-            )
-    return df[names].to_numpy(dtype=float)
-
-
-def _plain_numeric_names(df: pd.DataFrame, covariates: str):
-    """Column names and terms of :func:`_plain_numeric_design`, without building the matrix."""
-    try:
-        terms = list(formulaic.Formula(f"1 + ({covariates})"))
-    except Exception:  # formulaic raises many types for a bad formula
-        return None
-    if not terms or str(terms[0]) != "1" or len(terms) < 2:
-        return None
-    names = []
-    for term in terms[1:]:
-        factors = list(term.factors)
-        if len(factors) != 1 or str(factors[0].eval_method).rsplit(".", 1)[-1].upper() != "LOOKUP":
-            return None
-        name = str(factors[0].expr)
-        dtype = df[name].dtype if name in df.columns and df.columns.is_unique else None
-        if not isinstance(dtype, np.dtype) or dtype.kind not in "iuf" or str(term) != name:
-            return None
-        names.append(name)
-    return names, [(name, np.asarray([j])) for j, name in enumerate(names)]
-
-
-def _design(df: pd.DataFrame, covariates: str):
-    """Model matrix with R's treatment contrasts (intercept used for coding, then dropped)."""
-    plain = _plain_numeric_design(df, covariates)
-    if plain is not None:
-        return plain
-    try:
-        mm = formulaic.model_matrix(f"1 + ({covariates})", df, na_action="raise")
-    except Exception as exc:
-        raise StatsInputError(f"covariates: cannot build the model matrix for {covariates!r}: {exc}") from None
-    names = list(mm.columns)
-    if "Intercept" not in names:
-        raise StatsInputError("covariates: do not remove the intercept ('0 +' / '- 1'); a Cox model drops it itself")
-    icol = names.index("Intercept")
-    x = np.ascontiguousarray(mm.drop(columns="Intercept").to_numpy(dtype=float))
-    names.pop(icol)
-    if not names:
-        raise StatsInputError(f"covariates: formula {covariates!r} has no covariate")
-    terms = []
-    for term, sl in mm.model_spec.term_slices.items():
-        cols = [c - (c > icol) for c in range(sl.start, sl.stop) if c != icol]
-        if cols:
-            terms.append((str(term), np.asarray(cols, dtype=int)))
-    return x, names, terms
 
 
 def _linear_predictor(rs, fit, coef: np.ndarray) -> np.ndarray:
