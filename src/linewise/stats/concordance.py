@@ -25,6 +25,8 @@ import pandas as pd
 
 from ._result import TidyResult
 from ._validate import StatsInputError, as_event_array, as_float_array
+from .cox_risk import _ranks, _stable_argsort
+from .timefix import unique_values
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,9 @@ def _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits):
     not_event = (~isd).astype(np.int64)
     # key descending, events first at equal keys (so an event never pairs with its own
     # key); strata are the high bits of the key, hence contiguous in this order
-    by_key = np.argsort(((items_key.max() - items_key) << 1) | not_event)
+    # (any order among items of equal key and kind gives the same sums: a stable radix
+    # sort when the keys fit 16 bits)
+    by_key = _stable_argsort(((items_key.max() - items_key) << 1) | not_event)
     if kbits <= xbits:
         # scan by score ascending (events first at ties): an earlier comparator has the
         # smaller score; bits over the time key, the comparator needs the larger key
@@ -177,8 +181,8 @@ def concordance_counts(time, event, score, *, entry=None, strata=None, weights=N
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
     pooled = time if entry is None else np.concatenate([time, np.asarray(entry, dtype=float)])
-    uniq = np.unique(pooled)
-    tk = np.searchsorted(uniq, time).astype(np.int64)
+    uniq = unique_values(pooled)  # (whole-day times: a lookup table, no sort or binary search)
+    tk = _ranks(time, uniq).astype(np.int64)
     ux, xrank = np.unique(np.asarray(score, dtype=float), return_inverse=True)
     xrank = xrank.ravel().astype(np.int64)
     xbits = max(int(ux.size - 1).bit_length(), 1)
@@ -192,7 +196,7 @@ def concordance_counts(time, event, score, *, entry=None, strata=None, weights=N
     (l_d, e_d, t_d), (g_c, e_c, t_c) = _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits)
     if entry is not None:
         # remove comparators that had not yet entered: entry_j >= t_i
-        ek = np.searchsorted(uniq, np.asarray(entry, dtype=float)).astype(np.int64)
+        ek = _ranks(np.asarray(entry, dtype=float), uniq).astype(np.int64)
         entry_key = (strata << kbits) | (2 * ek + 1)
         (l2, e2, t2), (g2, ec2, tc2) = _relation_sums(entry_key, death_key, xr, di, w, kbits, xbits, sbits)
         l_d, e_d, t_d = l_d - l2, e_d - e2, t_d - t2
