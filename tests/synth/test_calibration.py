@@ -161,3 +161,29 @@ def test_study_a_and_b_cases_exist(cohort):
     enrol = _d(pat.loc[c.index, "enrolment_date"])
     late = (enrol > start.loc[c.index]).mean()
     assert 0.05 < late < 0.15
+
+
+def test_calendar_drug_availability_and_waiting_for_tdm1(cohort):
+    """No pertuzumab before 2013-03 nor T-DM1 before 2013-11-15 (params); a line before T-DM1
+    goes on beyond its progression only while T-DM1 was not yet in use, which makes the
+    Pmab-naive 2nd-line group reach T-DM1 ~40 months after metastatic diagnosis (Study C:
+    OS from diagnosis 74 = time to T-DM1 + OS from T-DM1 34, PFS1 10)."""
+    from linewise.synth import params as p
+
+    c, pat, met, first, l1, t = cohort
+    lines = t["therapy_lines"]
+    start = _d(lines["start_date"])
+    pmab = lines["agents"].str.contains("pertuzumab")
+    assert (start[pmab] >= pd.Timestamp("2013-03-01")).all()
+    assert (_d(first["start_date"]) >= pd.Timestamp("2013-11-15")).all()
+    # line 1 of group 1 ends well after its progression only when waiting: T-DM1 then starts
+    # as soon as it reached the centre
+    g1 = c.index[c["group"] == 1]
+    one = l1.loc[g1]
+    beyond = (_d(one["end_date"]) - _d(one["progression_date"])).dt.days > 60
+    tdm1_start = _d(first.loc[g1, "start_date"])
+    latest = pd.Timestamp("2013-11-15") + pd.Timedelta(days=p.TDM1_UPTAKE_DAYS)
+    assert beyond.mean() > 0.3
+    assert (tdm1_start[beyond] <= latest).all()
+    months = (tdm1_start - _d(pat.loc[g1, "metastatic_diagnosis_date"])).dt.days / MONTH
+    assert months.median() == pytest.approx(40, rel=0.2)

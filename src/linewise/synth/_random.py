@@ -85,6 +85,7 @@ class S(IntEnum):
     PGR_UNKNOWN = 59
     MESSY = 60
     INVALID = 61
+    TDM1_UPTAKE = 62
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

@@ -5,7 +5,9 @@ parameters are what the generator needs to reproduce them. Time parameters marke
 "calibrated" were tuned by simulation (1e5 patients, latent uncensored times) so that the
 Kaplan-Meier medians of the written registry hit the targets: they are inputs to Weibull
 draws whose *composite* event (progression snapped to the next scan, toxicity, death) has the
-published median.
+published median. The outcome and calendar parameters were then tuned so that the three recipes
+reproduce the published effects: ``python -m linewise.synth.calibration`` checks every figure,
+docs/calibration.md explains the mechanism and what cannot be reproduced jointly.
 """
 
 from __future__ import annotations
@@ -81,19 +83,28 @@ MULTI_SITE_WEIGHTS = (2.6, 3.2, 3.2, 1.2, 4.0, 2.8, 0.5, 0.5)
 P_SITE_LATER = 0.4
 
 # --- calendar ----------------------------------------------------------------------------------
-#: T-DM1 start (anchor) windows: EU approval November 2013; pertuzumab-pretreated groups later
-#: (first-line pertuzumab became standard from 2013, CLEOPATRA). Never-T-DM1: metastatic
-#: diagnosis window. The windows end 18-30 months before the data cut-off, which puts the
-#: median follow-up from metastatic diagnosis near Study C's 41 months.
-ANCHOR_WINDOW = {
+#: Calendar era is the mechanism behind Study C's contrasts (docs/calibration.md): pertuzumab
+#: reached first-line use in 2013 (CLEOPATRA), T-DM1 late 2013 (EU approval November 2013), so
+#: the Pmab-naive groups 1 and 2 are mostly patients diagnosed before 2013 who had to wait for
+#: T-DM1, and the Pmab-pretreated groups 3 and 4 were diagnosed later (shorter follow-up).
+#: Metastatic-diagnosis windows by group (0 = never T-DM1).
+DX_WINDOW = {
     0: (day("2010-01-01"), day("2023-06-30")),
-    1: (day("2014-06-01"), day("2022-06-30")),
-    2: (day("2014-06-01"), day("2022-12-31")),
-    3: (day("2016-01-01"), day("2023-06-30")),
-    4: (day("2016-06-01"), day("2023-06-30")),
-    5: (day("2015-01-01"), day("2023-06-30")),
+    1: (day("2007-01-01"), day("2015-06-30")),
+    2: (day("2006-01-01"), day("2015-06-30")),
+    3: (day("2014-01-01"), day("2022-06-30")),
+    4: (day("2013-06-01"), day("2020-06-30")),
+    5: (day("2014-03-01"), day("2022-12-31")),
 }
 PERTUZUMAB_FROM = day("2013-03-01")
+#: T-DM1 in use from here (EU approval 2013-11-15), reaching a centre within 4 months. A
+#: patient whose line before T-DM1 progressed earlier stays on it (HER2 blockade continued
+#: beyond progression, as was usual before 2013) until T-DM1 is there: PFS of that line is
+#: unchanged, the time to T-DM1 grows. This is what makes Study C's Pmab-naive group reach
+#: T-DM1 about 40 months after metastatic diagnosis (OS from diagnosis 74 = ~40 + OS from
+#: T-DM1 34) while its PFS1 is 10 months.
+TDM1_FROM = day("2013-11-15")
+TDM1_UPTAKE_DAYS = 120
 TDXD_FROM = day("2020-01-01")  # T-DXd in later lines (DESTINY-Breast01 approval)
 TUCATINIB_FROM = day("2020-06-01")
 
@@ -101,22 +112,38 @@ TUCATINIB_FROM = day("2020-06-01")
 WEIBULL_SHAPE_PFS = 1.3
 WEIBULL_SHAPE_PPS = 1.15
 #: Latent progression-time medians of line 1 by group (targets: PFS1 group 1 ~10, group 3 ~11).
-PFS1_MEDIAN = {0: 12.0, 1: 11.6, 2: 14.0, 3: 13.3, 4: 9.0, 5: 13.0}
+PFS1_MEDIAN = {0: 12.0, 1: 11.6, 2: 14.0, 3: 12.8, 4: 12.0, 5: 13.0}
 #: Latent medians of lines between line 1 and T-DM1 (groups 2 and 4).
 PFS_MID_MEDIAN = 7.5
-#: T-DM1 line by group (targets: group 1 ~10, group 3 ~6; Study A 3rd+ line ~4.2).
-PFS_TDM1_MEDIAN = {1: 11.4, 2: 4.5, 3: 6.5, 4: 3.8, 5: 13.8}
+#: T-DM1 line by group. Targets: Study C PFS2 (composite) group 1 ~10, group 3 ~6 with a
+#: univariable HR of only 1.23 (1.00-1.67), hence a flatter Weibull for the T-DM1 line (a given
+#: ratio of medians makes a smaller HR); Study B's Tmab group (7.8 months, radiological PD)
+#: mixes groups 1, 2 and 5, so Pmab-naive T-DM1 in 3rd or later line (group 2) stays near it.
+WEIBULL_SHAPE_TDM1 = 1.1
+#: ... and flatter still after first-line pertuzumab: some patients resist both HER2 agents and
+#: progress at the first restaging, others benefit as the Pmab-naive do (median 6 vs 10 months
+#: with an HR of only 1.23 means the curves draw together later).
+WEIBULL_SHAPE_TDM1_PMAB = 0.85
+PFS_TDM1_MEDIAN = {1: 13.0, 2: 12.0, 3: 6.8, 4: 4.0, 5: 13.8}
+#: Group-2 patients given pertuzumab in line 2 (before T-DM1): Study A's 3rd line 4.2 months.
+PMAB_MID_TDM1_FACTOR = 0.4
 #: Pertuzumab effect on T-DM1 PFS by subtype (Study C: shorter PFS2 with Pmab in TP and
 #: HR-negative, not in single-positive): multiplier of the group-3/4 latent median.
 PMAB_PFS_SUBTYPE = (0.92, 1.6, 1.6, 0.85)
 #: Lines after the pivot line (after T-DM1, or after line 1 without T-DM1).
 PFS_LATER_MEDIAN = 6.0
 REGIMEN_PFS_FACTOR = {"trastuzumab deruxtecan": 2.2, "tucatinib": 1.3}
-#: Survival after the pivot line's event, by group (targets: OS from metastatic diagnosis
-#: group 1 ~74, group 3 ~52, whole T-DM1 cohort ~73).
-PPS_MEDIAN = {0: 35.0, 1: 72.0, 2: 115.0, 3: 46.5, 4: 55.0, 5: 50.0}
+#: Survival after the pivot line's event, by group. One value for groups 1 and 3: Study C found
+#: no difference in OS from T-DM1 start (p 0.78); the contrast in OS from metastatic diagnosis
+#: (74 vs 52 months) comes from the time to T-DM1 (see TDM1_FROM). Targets: OS from T-DM1
+#: group 1 ~34, OS from metastatic diagnosis group 1 ~74, group 3 ~52, whole cohort ~73.
+PPS_MEDIAN = {0: 35.0, 1: 27.0, 2: 30.0, 3: 32.5, 4: 50.0, 5: 30.0}
+#: Era-dependent survival: a pivot line ending once T-DXd is available (TDXD_FROM) is
+#: followed by a longer survival (DESTINY-Breast02/03: OS HR ~0.65 for T-DXd after or instead
+#: of T-DM1). The later-diagnosed Pmab-pretreated group meets it more often.
+PPS_TDXD_ERA = 1.5
 #: Pertuzumab effect on survival by subtype (Study C: lower OS with Pmab only in HR-negative).
-PMAB_PPS_SUBTYPE = (1.25, 1.35, 1.35, 0.6)
+PMAB_PPS_SUBTYPE = (1.45, 1.35, 1.35, 0.6)
 #: Covariate log hazard ratios (modest, so Cox models of the recipes find them).
 LOGHR_PFS = {"brain": 0.15, "hr_negative": 0.10, "ecog": 0.20, "visceral": 0.10, "ki67_high": 0.05}
 LOGHR_PPS = {"brain": 0.35, "hr_negative": 0.15, "ecog": 0.25, "visceral": 0.20, "age10": 0.08}

@@ -172,9 +172,10 @@ W_FIRST_NO_HER2 = weights({"CAP_LAP": 0.5, "PAC": 0.25, "CAP": 0.25})
 W_MID_NO_HER2 = weights({"CAP_LAP": 0.4, "ERI": 0.3, "CAP": 0.3})
 W_MID = weights({"CAP_LAP": 0.30, "VIN_H": 0.15, "CAP_H": 0.12, "ERI_H": 0.10, "LAP_H": 0.08,
                  "GEM_CARBO_H": 0.05, "LET_H": 0.06, "FUL_H": 0.04})
-#: Group 2 may meet pertuzumab in a later line before T-DM1 (Study A counts such patients).
+#: Group 2 may meet pertuzumab in its 2nd line, when that starts after pertuzumab's
+#: introduction: Study A's patients had T-DM1 after pertuzumab, 20.7% without it in 1st line.
 W_MID_PMAB = weights({"THP_P": 1.0})
-P_MID_PMAB = 0.25
+P_MID_PMAB = 0.9
 W_LATER = weights({"CAP_LAP": 0.30, "VIN_H": 0.15, "CAP_H": 0.12, "ERI_H": 0.10, "LAP_H": 0.08,
                    "GEM_CARBO_H": 0.05, "LET_H": 0.05, "FUL_H": 0.05, "ERI": 0.08, "NER_CAP": 0.03})
 W_LATER_TDXD = weights({"TDXD": 2.0, "TUC_CAP_H": 0.4})

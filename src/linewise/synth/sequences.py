@@ -59,7 +59,8 @@ def eligible(prev_families: np.ndarray, hr_pos: np.ndarray, start_abs: np.ndarra
     """(n, len(cols)) mask: novelty against the previous line, receptor status and era."""
     novel = (rg.CORE_FAMILIES[cols][None, :] & ~prev_families[:, None]) != 0
     hr_ok = ~rg.HR_POSITIVE_ONLY[cols][None, :] | hr_pos[:, None]
-    era = ~(rg.HAS_TDXD[cols][None, :] & (start_abs[:, None] < p.TDXD_FROM))
+    era = ~(rg.HAS_PERTUZUMAB[cols][None, :] & (start_abs[:, None] < p.PERTUZUMAB_FROM))
+    era &= ~(rg.HAS_TDXD[cols][None, :] & (start_abs[:, None] < p.TDXD_FROM))
     era &= ~(rg.HAS_TUCATINIB[cols][None, :] & (start_abs[:, None] < p.TUCATINIB_FROM))
     return novel & hr_ok & era
 

@@ -9,6 +9,10 @@ after the latent progression time (every 9-12 weeks), as in practice.
 
 The composite event time ``x`` of a line (progression, stop for toxicity, or death: Study C's
 PFS definition) is what the calibration of :mod:`.params` targets.
+
+Calendar time matters (docs/calibration.md): the metastatic diagnosis is drawn in a window of
+the patient's group, no drug is given before it was available, and a patient whose line before
+T-DM1 progressed before T-DM1 was in use stays on that line until it was.
 """
 
 from __future__ import annotations
@@ -44,10 +48,11 @@ class Lines:
         self.ecog = np.zeros(shape, dtype=np.int8)
 
 
-def _times(rnd: Random, pt: Patients, k: int, median_days: np.ndarray, log_hr: np.ndarray) -> dict:
+def _times(rnd: Random, pt: Patients, k: int, median_days: np.ndarray, log_hr: np.ndarray,
+           shape: float = p.WEIBULL_SHAPE_PFS) -> dict:
     """Event times of line ``k`` (1-based) for every patient (callers mask what they use)."""
     gid = pt.gid
-    latent = weibull(rnd.uniform(S.PFS, gid, k), median_days, p.WEIBULL_SHAPE_PFS, log_hr)
+    latent = weibull(rnd.uniform(S.PFS, gid, k), median_days, shape, log_hr)
     rad = rnd.uniform(S.RADIOLOGICAL, gid, k) < p.P_RADIOLOGICAL
     interval = np.array(p.ASSESS_INTERVALS)[rnd.choice(S.ASSESS_INTERVAL, np.ones(len(p.ASSESS_INTERVALS)), gid, k)]
     jstar = np.maximum(1, np.ceil(latent / interval)).astype(np.int64)
@@ -121,16 +126,25 @@ def make_timelines(rnd: Random, pt: Patients):
         t = _times(rnd, pt, k, median, lp_pfs + p.LOGHR_PFS["ecog"] * ecog)
         _put(lines, k, mask, s, t, ecog)
         s = np.where(mask, _next_start(s, t["x"], _gap(rnd, pt, k)), s)
-    pivot_start = s  # days after metastatic diagnosis
-    lo, hi = (np.array([p.ANCHOR_WINDOW[i][j] for i in range(6)])[g] for j in (0, 1))
-    anchor = lo + np.floor(rnd.uniform(S.ANCHOR, gid) * (hi - lo)).astype(np.int64)
-    met_dx = anchor - pivot_start
+    lo, hi = (np.array([p.DX_WINDOW[i][j] for i in range(6)])[g] for j in (0, 1))
+    met_dx = lo + np.floor(rnd.uniform(S.ANCHOR, gid) * (hi - lo)).astype(np.int64)
     pt.met_dx = met_dx
+    # T-DM1 not before it is in use: the line before it continues beyond its progression
+    # (administrations go on, PFS unchanged) or, when it stopped for another reason, the
+    # treatment-free interval grows (params.TDM1_FROM explains why).
+    avail = p.TDM1_FROM + np.floor(rnd.uniform(S.TDM1_UPTAKE, gid) * p.TDM1_UPTAKE_DAYS).astype(np.int64)
+    wait = np.where((g > 0) & (m > 1), np.maximum(0, avail - (met_dx + s)), 0)
+    before = np.maximum(m - 2, 0)
+    rows = np.arange(n)
+    beyond = (wait > 0) & (lines.kind[rows, before] == PROGRESSION)
+    lines.stop[rows, before] += np.where(beyond, wait, 0)
+    pivot_start = s + wait  # days after metastatic diagnosis
     early = make_early_lines(rnd, pt, met_dx)
 
     # Regimens of the lines before the pivot.
     prev = last_early_families(early)
     pmab_first = (g == 3) | (g == 4)
+    mid_pmab = np.zeros(n, dtype=bool)
     for k in range(1, 6):
         mask = k < m
         if not mask.any():
@@ -141,14 +155,15 @@ def make_timelines(rnd: Random, pt: Patients):
             parts = [(pmab_first & her2, rg.W_FIRST_PMAB), (~pmab_first & her2, rg.W_FIRST_NO_PMAB),
                      (pt.no_her2, rg.W_FIRST_NO_HER2)]
         else:
-            later_pmab = (g == 2) & her2 & (k == 2) & (rnd.uniform(S.REGIMEN, gid, 99) < rg.P_MID_PMAB)
+            later_pmab = ((g == 2) & her2 & (k == 2) & (start_abs >= p.PERTUZUMAB_FROM)
+                          & (rnd.uniform(S.REGIMEN, gid, 99) < rg.P_MID_PMAB))
+            mid_pmab |= mask & later_pmab
             parts = [(pt.no_her2, rg.W_MID_NO_HER2), (her2 & ~later_pmab, rg.W_MID), (later_pmab, rg.W_MID_PMAB)]
         reg = choose(rnd, (gid, k), parts, prev, pt.hr_pos, start_abs, where=mask)
         lines.regimen[:, k - 1] = np.where(mask, reg, lines.regimen[:, k - 1])
         prev = np.where(mask, rg.ALL_FAMILIES[reg], prev)
 
     # The pivot line: T-DM1, or the first line of patients who never get T-DM1.
-    rows = np.arange(n)
     c = m - 1
     never = g == 0
     pmab_era = met_dx >= p.PERTUZUMAB_FROM
@@ -157,13 +172,15 @@ def make_timelines(rnd: Random, pt: Patients):
     reg = np.where(never, reg_first, rg.REGIMEN_INDEX["TDM1"])
     median = np.array([p.PFS_TDM1_MEDIAN.get(i, p.PFS1_MEDIAN[0]) for i in range(6)])[g] * p.MONTH
     median = np.where(pmab_first, median * np.array(p.PMAB_PFS_SUBTYPE)[pt.subtype], median)
+    median = np.where(mid_pmab, median * p.PMAB_MID_TDM1_FACTOR, median)
+    shape = np.select([never, pmab_first], [p.WEIBULL_SHAPE_PFS, p.WEIBULL_SHAPE_TDM1_PMAB], p.WEIBULL_SHAPE_TDM1)
     ecog = np.zeros(n, dtype=np.int8)
     t = {name: np.zeros(n, dtype=np.int64) for name in ("stop", "x", "prog", "kind", "radiological", "interval")}
     for k in range(1, 7):  # evaluate per possible pivot line number so streams stay keyed by line
         at = m == k
         if at.any():
             e_k = _ecog(rnd, pt, k)
-            t_k = _times(rnd, pt, k, median, lp_pfs + p.LOGHR_PFS["ecog"] * e_k)
+            t_k = _times(rnd, pt, k, median, lp_pfs + p.LOGHR_PFS["ecog"] * e_k, shape)
             ecog = np.where(at, e_k, ecog)
             for name in t:
                 t[name] = np.where(at, t_k[name], t[name])
@@ -182,6 +199,7 @@ def make_timelines(rnd: Random, pt: Patients):
               + p.LOGHR_PPS["age10"] * (pt.age - p.AGE_MEDIAN) / 10)
     pps_median = np.array([p.PPS_MEDIAN[i] for i in range(6)])[g] * p.MONTH
     pps_median = np.where(pmab_first, pps_median * np.array(p.PMAB_PPS_SUBTYPE)[pt.subtype], pps_median)
+    pps_median = np.where(met_dx + pivot_start + t["x"] >= p.TDXD_FROM, pps_median * p.PPS_TDXD_ERA, pps_median)
     pps = np.maximum(1, np.round(weibull(rnd.uniform(S.PPS, gid), pps_median, p.WEIBULL_SHAPE_PPS, lp_pps)))
     death = pivot_start + t["x"] + np.where(die_on, 0, pps).astype(np.int64)
 
