@@ -50,8 +50,8 @@ def _tables():
         "1_resolve_drugs": resolve_drugs(ex, syn),
         "1_prepare_exposures": prepared,
         "2_first_starts": first_starts(prep_t),
-        "2_next_starts": next_starts(prep_t, current, RULES),
-        "2_next_starts_progressions": next_starts(prep_t, current, RULES, ibis.table({"pid": "int64", "p": "int32"}, name="lw_progressions")),
+        "2_next_starts": next_starts(prep_t, current, drugs, RULES),
+        "2_next_starts_progressions": next_starts(prep_t, current, drugs, RULES, ibis.table({"pid": "int64", "p": "int32"}, name="lw_progressions")),
         "3_assign_lines": assigned,
         "4_summarize_lines": summarize_lines(ibis.table(assigned.schema(), name="lw_assigned"), keys, pt, drugs, RULES),
     }

@@ -57,6 +57,9 @@ from .params import LineRules, Phase
 from .vocabulary import DEFAULT, Vocabulary
 
 KEY = ("patient_id", "island")
+#: Default patients per batch of :func:`derive_lines`: ~26 million records, whose steps fit in
+#: DuckDB's memory on the development machine (memory_limit 4 GB).
+BATCH_PATIENTS = 200_000
 
 #: Columns the algorithm reads from the registry tables (everything else is ignored).
 EXPOSURE_COLUMNS = {"patient_id": dt.string, "drug": dt.string, "drug_source_value": dt.string,
@@ -136,42 +139,53 @@ def patient_keys(exposures: ibis.Table) -> ibis.Table:
 
 def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, keys: ibis.Table, drugs: ibis.Table,
                       rules: LineRules) -> ibis.Table:
-    """Eligible exposures, one row per (patient, phase, drug, day), with their island.
+    """Eligible exposures, one row per (patient, drug, day), with their phase and island.
 
     Columns: ``kid`` (island key: ``pid * 65536 + island``), ``pid``, ``island``, ``phase`` (0
     early, 1 metastatic), ``drug_id``, ``s`` / ``en`` (start and end as days since 1970-01-01,
-    ``en >= s``), ``n_records`` and the drug table's flags.
+    ``en >= s``) and ``n_records``. The drug table's flags are not copied onto every row: the
+    steps that need them join the (tiny) drug table; a narrow table is cheaper to write, spill
+    and scan at 100 million rows.
     """
     e = exposures.filter(exposures.drug.notnull() & exposures.start_date.notnull())
     s = e.start_date.epoch_days()
     # A missing end lasts default_exposure_days; an end before the start is read as the start.
     en = ibis.coalesce(e.end_date.epoch_days(), s + (rules.default_exposure_days - 1))
     e = e.select("patient_id", "drug", s=s.cast("int32"), en=ibis.greatest(en, s).cast("int32"))
-    e = e.join(drugs.filter(drugs.eligible).select("drug", "drug_id"), "drug").drop("drug")
+    e = e.join(drugs.filter(drugs.eligible).select("drug", "drug_id"), "drug")
     e = e.join(keys, "patient_id")
-    met = patients.select("patient_id", met=patients.metastatic_diagnosis_date.epoch_days())
-    e = e.left_join(met, "patient_id")
-    e = e.select(*[c for c in e.columns if c not in ("patient_id", "patient_id_right")])
+    e = e.select("pid", "drug_id", "s", "en")
+    # Duplicates (same drug, same day) are one exposure lasting as long as the longest record.
+    # The phase is a function of the day, so it is set after the collapse (on fewer rows).
+    e = e.group_by(["pid", "drug_id", "s"]).agg(en=e.en.max(), n_records=e.en.count().cast("int32"))
+    pk = patients.join(keys, "patient_id")
+    met = pk.select("pid", met=pk.metastatic_diagnosis_date.epoch_days())
+    e = e.left_join(met, "pid")
     phase = ibis.cases(
         (e.met.isnull(), 1 if rules.undated_phase is Phase.METASTATIC else 0),
         (e.s >= e.met - rules.metastatic_tolerance_days, 1),
         else_=0,
     ).cast("int8")
-    # Duplicates (same drug, same day) are one exposure lasting as long as the longest record.
-    e = e.mutate(phase=phase)
-    e = e.group_by(["pid", "phase", "drug_id", "s"]).agg(en=e.en.max(), n_records=e.en.count().cast("int32"))
-    # Gaps and islands (phase-major order: a new phase always opens a new island).
-    order = [e.phase, e.s, e.en, e.drug_id]
+    e = e.select("pid", "drug_id", "s", "en", "n_records", phase=phase)
+    # Gaps and islands (phase-major order: a new phase always opens a new island). (pid, phase,
+    # s, drug_id) is unique after the collapse, so the order is total without `en`; rows of one
+    # day never open an island after the day's first row (their start is inside its exposure).
+    order = [e.phase, e.s, e.drug_id]
     before = ibis.window(group_by=e.pid, order_by=order, rows=(None, -1))
     upto = ibis.window(group_by=e.pid, order_by=order, rows=(None, 0))
     prev_phase = e.phase.lag().over(ibis.window(group_by=e.pid, order_by=order))
     prev_end = e.en.max().over(before)
     opens = prev_end.isnull() | (prev_phase != e.phase) | (e.s - prev_end > rules.discontinuation_gap_days)
     e = e.mutate(opens=opens.cast("int32"))
-    e = e.mutate(island=e.opens.sum().over(upto).cast("int32")).drop("opens")
-    e = e.mutate(kid=e.pid * 65536 + e.island)
+    e = e.mutate(island=e.opens.sum().over(upto).cast("int32"))
+    return e.select(kid=e.pid * 65536 + e.island, pid=e.pid, island=e.island, phase=e.phase, drug_id=e.drug_id,
+                    s=e.s, en=e.en, n_records=e.n_records)
+
+
+def drug_flags(drugs: ibis.Table) -> ibis.Table:
+    """The drug table's columns the rules read per record: family, maintenance, exemption flags."""
     flags = [c for c in drugs.columns if c.startswith(("addon_", "req_"))]
-    return e.join(drugs.select("drug_id", "sub_fam", "maint", *flags), "drug_id")
+    return drugs.select("drug_id", "sub_fam", "maint", *flags)
 
 
 def progression_days(progressions: ibis.Table, keys: ibis.Table) -> ibis.Table:
@@ -186,7 +200,7 @@ def first_starts(prepared: ibis.Table) -> ibis.Table:
 
 
 # --- step 2: one line number for all open islands -----------------------------------------------
-def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules,
+def next_starts(prepared: ibis.Table, current: ibis.Table, drugs: ibis.Table, rules: LineRules,
                 progressions: ibis.Table | None = None) -> ibis.Table:
     """Start of the line after ``current`` (``kid, L``) in every island that has one.
 
@@ -202,10 +216,11 @@ def next_starts(prepared: ibis.Table, current: ibis.Table, rules: LineRules,
     w = rules.regimen_window_days
     x = prepared.join(current, "kid")
     x = x.filter(x.s >= x.L)
+    x = x.join(drug_flags(drugs), "drug_id")
     regimen = x.filter(x.s <= x.L + w).select("kid", "drug_id").distinct()
     families = x.filter((x.s <= x.L + w) & x.sub_fam.notnull()).select("kid", "sub_fam").distinct()
     after = x.filter(x.s > x.L + w).anti_join(regimen, ["kid", "drug_id"]).anti_join(families, ["kid", "sub_fam"])
-    addon_cols = [c for c in prepared.columns if c.startswith("addon_")]
+    addon_cols = [c for c in drugs.columns if c.startswith("addon_")]
     if not addon_cols:
         return after.group_by("kid").agg(L=after.s.min())
     is_addon = ibis.or_(*[after[c] for c in addon_cols])
@@ -346,6 +361,7 @@ def derive_lines(
     patient_ids: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     max_iterations: int = 200,
+    batch_patients: int | None = BATCH_PATIENTS,
 ) -> LineRun:
     """Derive lines of therapy for every patient (or ``patient_ids``) of ``source``.
 
@@ -363,8 +379,13 @@ def derive_lines(
         assessments (``response_assessments``). Used by ``rules.progression_ends_add_on``.
     progress
         Called with a short text before each step (the CLI shows it).
+    batch_patients
+        Patients per batch (``None``: all at once). Patients are independent, so the steps run
+        batch by batch over consecutive patient keys and append to the same two tables: the
+        working set stays that of one batch whatever the number of patients (at 1 million
+        patients, ~130 million records, DuckDB otherwise spills every step's sort and hash
+        table to disk). Results do not depend on it.
     """
-    from .summarize import summarize_lines
 
     rules = rules or LineRules()
     con = source if isinstance(source, ibis.BaseBackend) else source.con
@@ -395,9 +416,7 @@ def derive_lines(
     drugs_name = tmp("drugs")
     drugs = _sql.create_from_arrow(con, drugs_name, drug_info(vocabulary, rules))
 
-    with _step(progress, "preparing exposures"):
-        keys = materialize(tmp("keys"), patient_keys(ex))
-        prepared = materialize(tmp("prepared"), prepare_exposures(ex, pt, keys, drugs, rules))
+    keys = materialize(tmp("keys"), patient_keys(ex))
     prog = None
     if progressions is None and store_tables and rules.progression_ends_add_on:
         ra = source.table("response_assessments")
@@ -405,38 +424,72 @@ def derive_lines(
     if progressions is not None and rules.progression_ends_add_on:
         pr = _as_table(con, progressions, tmp("in_progressions"), {"patient_id": dt.string, "date": dt.date}, scratch)
         prog = materialize(tmp("progressions"), progression_days(pr, keys))
-    starts_name = tmp("starts")
-    current = materialize(tmp("current_1"), first_starts(prepared))
-    _sql.create_as(con, starts_name, current.mutate(k=ibis.literal(1, "int32")))
-    k = 1
-    while True:
-        with _step(progress, f"line {k + 1}: finding next starts"):
-            nxt = materialize(tmp(f"current_{k + 1}"), next_starts(prepared, current, rules, prog))
-        n_open = int(nxt.count().execute())
-        if n_open == 0:
-            break
-        k += 1
-        if k > max_iterations:
-            raise RuntimeError(f"more than {max_iterations} lines in one island: check the rules")
-        con.insert(starts_name, nxt.mutate(k=ibis.literal(k, "int32")))
-        current = nxt
-    starts = con.table(starts_name)
-    with _step(progress, "assigning records to lines"):
-        assigned_name = f"_lw_{token}_assigned"
-        materialize(assigned_name, assign_lines(prepared, starts, rules))
-    with _step(progress, "summarising lines"):
-        lines_name = f"_lw_{token}_lines"
-        materialize(lines_name, summarize_lines(con.table(assigned_name), keys, pt, drugs, rules))
-    counts = _counts(con, ex, drugs, prepared, con.table(lines_name))
+    n_patients = int(keys.count().execute())
+    size = max(1, batch_patients or n_patients)
+    # pid is 0-based (row_number)
+    batches = [(lo, min(lo + size, n_patients) - 1) for lo in range(0, n_patients, size)] or [(0, -1)]
+    assigned_name, lines_name = f"_lw_{token}_assigned", f"_lw_{token}_lines"
+    iterations, used = 1, 0
+    for b, (lo, hi) in enumerate(batches):
+        where = f"patients {lo + 1:,}-{hi + 1:,} of {n_patients:,}: " if len(batches) > 1 else ""
+        batch_keys = keys.filter(keys.pid.between(lo, hi)) if len(batches) > 1 else keys
+        batch_tables: list[str] = []
+        k, prepared, assigned, lines = _derive_batch(con, f"_lw_{token}_b", batch_tables, ex, pt, keys, batch_keys,
+                                                     drugs, prog, rules,
+                                                     lambda text, where=where: _step(progress, where + text),
+                                                     max_iterations)
+        iterations = max(iterations, k)
+        used += int(prepared.n_records.sum().execute() or 0)
+        for name, expr in ((assigned_name, assigned), (lines_name, lines)):
+            if b == 0:
+                _sql.create_as(con, name, expr)
+            else:
+                con.insert(name, expr)
+        for name in batch_tables:
+            _sql.drop(con, name)
+    counts = _counts(con, ex, drugs, used, con.table(lines_name))
     keep = (drugs_name, keys.get_name())
     for name in scratch:
         if name not in keep:
             _sql.drop(con, name)
     scratch = list(keep)
-    return LineRun(con, rules, lines_name, assigned_name, iterations=k, counts=counts, scratch=scratch)
+    return LineRun(con, rules, lines_name, assigned_name, iterations=iterations, counts=counts, scratch=scratch)
 
 
-def _counts(con, ex: ibis.Table, drugs: ibis.Table, prepared: ibis.Table, lines: ibis.Table) -> dict[str, int]:
+def _derive_batch(con, prefix, made, ex, pt, keys, batch_keys, drugs, prog, rules, step, max_iterations):
+    """Steps 1-3 and the summary for the patients of ``batch_keys``: (iterations, prepared,
+    assigned, lines), the last three over the batch's tables (``prefix_*``, listed in ``made``)."""
+    from .summarize import summarize_lines
+
+    def materialize(name: str, expr: ibis.Table) -> ibis.Table:
+        made.append(f"{prefix}_{name}")
+        return _sql.create_as(con, made[-1], expr)
+
+    with step("preparing exposures"):
+        prepared = materialize("prepared", prepare_exposures(ex, pt, batch_keys, drugs, rules))
+    current = materialize("current_1", first_starts(prepared))
+    starts = materialize("starts", current.mutate(k=ibis.literal(1, "int32")))
+    k = 1
+    while True:
+        with step(f"line {k + 1}: finding next starts"):
+            nxt = materialize(f"current_{k + 1}", next_starts(prepared, current, drugs, rules, prog))
+        if int(nxt.count().execute()) == 0:
+            break
+        k += 1
+        if k > max_iterations:
+            raise RuntimeError(f"more than {max_iterations} lines in one island: check the rules")
+        con.insert(starts.get_name(), nxt.mutate(k=ibis.literal(k, "int32")))
+        current = nxt
+    with step("assigning records to lines"):
+        assigned = materialize("assigned", assign_lines(prepared, starts, rules))
+    with step("summarising lines"):
+        lines = summarize_lines(assigned, keys, pt, drugs, rules)
+    return k, prepared, assigned, lines
+
+
+
+
+def _counts(con, ex: ibis.Table, drugs: ibis.Table, used: int, lines: ibis.Table) -> dict[str, int]:
     """Records read, used, ignored (by reason), patients and lines: nothing leaves unexplained."""
     j = ex.left_join(drugs.select("drug", "eligible"), "drug")
     row = j.aggregate(
@@ -446,7 +499,7 @@ def _counts(con, ex: ibis.Table, drugs: ibis.Table, prepared: ibis.Table, lines:
         no_start_date=(j.drug.notnull() & j.eligible & j.start_date.isnull()).sum(),
     ).execute().iloc[0]
     out = {k: int(v or 0) for k, v in row.items()}
-    out["exposures_used"] = int(prepared.n_records.sum().execute() or 0)
+    out["exposures_used"] = used
     agg = lines.aggregate(lines=lines.count(), patients=lines.patient_id.nunique(),
                           metastatic=(lines.setting == "metastatic").sum()).execute().iloc[0]
     out.update({k: int(v or 0) for k, v in agg.items()})

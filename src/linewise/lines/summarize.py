@@ -70,10 +70,9 @@ def summarize_lines(assigned: ibis.Table, keys: ibis.Table, patients: ibis.Table
     # aggregate and Spark's first() is non-deterministic; on constants all agree.
     d = a.group_by([*LINE_KEY, "drug_id"]).agg(
         pid=a.pid.max(), island=a.island.max(), phase_id=a.phase.max(), first_s=a.s.min(),
-        last_en=a.en.max(), n=a.n_records.sum(), in_reg=a.in_window.any(), maint=a.maint.any(),
-        sub_fam=a.sub_fam.max(),
+        last_en=a.en.max(), n=a.n_records.sum(), in_reg=a.in_window.any(),
     )
-    d = d.join(drugs.select("drug_id", "drug"), "drug_id")
+    d = d.join(drugs.select("drug_id", "drug", "sub_fam", "maint"), "drug_id")
     fams = d.filter(d.in_reg & d.sub_fam.notnull()).select(*LINE_KEY, "sub_fam").distinct()
     d = d.left_join(fams.mutate(fam_in_reg=ibis.literal(True)), [*LINE_KEY, "sub_fam"])
     d = d.select(*[c for c in d.columns if not c.endswith("_right")])  # a select: drop order is a set

@@ -1,185 +1,130 @@
 SELECT
-  "t23"."pid",
-  "t23"."phase",
-  "t23"."drug_id",
-  "t23"."s",
-  "t23"."en",
-  "t23"."n_records",
-  "t23"."island",
-  "t23"."kid",
-  "t7"."sub_fam",
-  "t7"."maint",
-  "t7"."addon_0",
-  "t7"."req_0",
-  "t7"."addon_1",
-  "t7"."req_1"
+  (
+    "t18"."pid" * 65536
+  ) + "t18"."island" AS "kid",
+  "t18"."pid",
+  "t18"."island",
+  "t18"."phase",
+  "t18"."drug_id",
+  "t18"."s",
+  "t18"."en",
+  "t18"."n_records"
 FROM (
   SELECT
-    "t21"."pid",
-    "t21"."phase",
-    "t21"."drug_id",
-    "t21"."s",
-    "t21"."en",
-    "t21"."n_records",
-    "t21"."island",
-    (
-      "t21"."pid" * 65536
-    ) + "t21"."island" AS "kid"
+    "t17"."pid",
+    "t17"."drug_id",
+    "t17"."s",
+    "t17"."en",
+    "t17"."n_records",
+    "t17"."phase",
+    "t17"."opens",
+    CAST(SUM("t17"."opens") OVER (
+      PARTITION BY "t17"."pid"
+      ORDER BY "t17"."phase" ASC, "t17"."s" ASC, "t17"."drug_id" ASC
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS INT) AS "island"
   FROM (
     SELECT
-      "t20"."pid",
-      "t20"."phase",
-      "t20"."drug_id",
-      "t20"."s",
-      "t20"."en",
-      "t20"."n_records",
-      "t20"."island"
+      "t16"."pid",
+      "t16"."drug_id",
+      "t16"."s",
+      "t16"."en",
+      "t16"."n_records",
+      "t16"."phase",
+      CAST((
+        MAX("t16"."en") OVER (
+          PARTITION BY "t16"."pid"
+          ORDER BY "t16"."phase" ASC, "t16"."s" ASC, "t16"."drug_id" ASC
+          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+        ) IS NULL
+      )
+      OR (
+        LAG("t16"."phase") OVER (
+          PARTITION BY "t16"."pid"
+          ORDER BY "t16"."phase" ASC, "t16"."s" ASC, "t16"."drug_id" ASC
+          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ) <> "t16"."phase"
+      )
+      OR (
+        (
+          "t16"."s" - MAX("t16"."en") OVER (
+            PARTITION BY "t16"."pid"
+            ORDER BY "t16"."phase" ASC, "t16"."s" ASC, "t16"."drug_id" ASC
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 preceding
+          )
+        ) > 180
+      ) AS INT) AS "opens"
     FROM (
       SELECT
-        "t19"."pid",
-        "t19"."phase",
-        "t19"."drug_id",
-        "t19"."s",
-        "t19"."en",
-        "t19"."n_records",
-        "t19"."opens",
-        CAST(SUM("t19"."opens") OVER (
-          PARTITION BY "t19"."pid"
-          ORDER BY "t19"."phase" ASC, "t19"."s" ASC, "t19"."en" ASC, "t19"."drug_id" ASC
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS INT) AS "island"
+        "t15"."pid",
+        "t15"."drug_id",
+        "t15"."s",
+        "t15"."en",
+        "t15"."n_records",
+        CASE
+          WHEN "t10"."met" IS NULL
+          THEN 1
+          WHEN "t15"."s" >= (
+            "t10"."met" - 0
+          )
+          THEN 1
+          ELSE 0
+        END AS "phase"
       FROM (
         SELECT
-          "t18"."pid",
-          "t18"."phase",
-          "t18"."drug_id",
-          "t18"."s",
-          "t18"."en",
-          "t18"."n_records",
-          CAST((
-            MAX("t18"."en") OVER (
-              PARTITION BY "t18"."pid"
-              ORDER BY "t18"."phase" ASC, "t18"."s" ASC, "t18"."en" ASC, "t18"."drug_id" ASC
-              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 preceding
-            ) IS NULL
-          )
-          OR (
-            LAG("t18"."phase") OVER (
-              PARTITION BY "t18"."pid"
-              ORDER BY "t18"."phase" ASC, "t18"."s" ASC, "t18"."en" ASC, "t18"."drug_id" ASC
-              ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-            ) <> "t18"."phase"
-          )
-          OR (
-            (
-              "t18"."s" - MAX("t18"."en") OVER (
-                PARTITION BY "t18"."pid"
-                ORDER BY "t18"."phase" ASC, "t18"."s" ASC, "t18"."en" ASC, "t18"."drug_id" ASC
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 preceding
-              )
-            ) > 180
-          ) AS INT) AS "opens"
+          "t13"."pid",
+          "t13"."drug_id",
+          "t13"."s",
+          MAX("t13"."en") AS "en",
+          CAST(COUNT("t13"."en") AS INT) AS "n_records"
         FROM (
           SELECT
-            "t17"."pid",
-            "t17"."phase",
-            "t17"."drug_id",
-            "t17"."s",
-            MAX("t17"."en") AS "en",
-            CAST(COUNT("t17"."en") AS INT) AS "n_records"
+            "t5"."pid",
+            "t8"."drug_id",
+            "t12"."s",
+            "t12"."en"
           FROM (
             SELECT
-              "t16"."s",
-              "t16"."en",
-              "t16"."drug_id",
-              "t16"."pid",
-              "t16"."met",
-              CASE
-                WHEN "t16"."met" IS NULL
-                THEN 1
-                WHEN "t16"."s" >= (
-                  "t16"."met" - 0
-                )
-                THEN 1
-                ELSE 0
-              END AS "phase"
-            FROM (
-              SELECT
-                "t15"."s",
-                "t15"."en",
-                "t15"."drug_id",
-                "t4"."pid",
-                "t10"."met"
-              FROM (
-                SELECT
-                  "t13"."patient_id",
-                  "t13"."s",
-                  "t13"."en",
-                  "t13"."drug_id"
-                FROM (
-                  SELECT
-                    "t12"."patient_id",
-                    "t12"."drug",
-                    "t12"."s",
-                    "t12"."en",
-                    "t8"."drug_id"
-                  FROM (
-                    SELECT
-                      "t3"."patient_id",
-                      "t3"."drug",
-                      CAST(CAST(EXTRACT(epoch FROM CAST("t3"."start_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT) AS INT) AS "s",
-                      CAST(GREATEST(
-                        COALESCE(
-                          CAST(EXTRACT(epoch FROM CAST("t3"."end_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT),
-                          CAST(EXTRACT(epoch FROM CAST("t3"."start_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT) + 0
-                        ),
-                        CAST(EXTRACT(epoch FROM CAST("t3"."start_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT)
-                      ) AS INT) AS "en"
-                    FROM "drug_exposures" AS "t3"
-                    WHERE
-                      "t3"."drug" IS NOT NULL AND "t3"."start_date" IS NOT NULL
-                  ) AS "t12"
-                  INNER JOIN (
-                    SELECT
-                      "t0"."drug",
-                      "t0"."drug_id"
-                    FROM "lw_drugs" AS "t0"
-                    WHERE
-                      "t0"."eligible"
-                  ) AS "t8"
-                    ON "t12"."drug" = "t8"."drug"
-                ) AS "t13"
-              ) AS "t15"
-              INNER JOIN "lw_keys" AS "t4"
-                ON "t15"."patient_id" = "t4"."patient_id"
-              LEFT OUTER JOIN (
-                SELECT
-                  "t2"."patient_id",
-                  CAST(EXTRACT(epoch FROM CAST("t2"."metastatic_diagnosis_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT) AS "met"
-                FROM "patients" AS "t2"
-              ) AS "t10"
-                ON "t15"."patient_id" = "t10"."patient_id"
-            ) AS "t16"
-          ) AS "t17"
-          GROUP BY
-            1,
-            2,
-            3,
-            4
-        ) AS "t18"
-      ) AS "t19"
-    ) AS "t20"
-  ) AS "t21"
-) AS "t23"
-INNER JOIN (
-  SELECT
-    "t0"."drug_id",
-    "t0"."sub_fam",
-    "t0"."maint",
-    "t0"."addon_0",
-    "t0"."req_0",
-    "t0"."addon_1",
-    "t0"."req_1"
-  FROM "lw_drugs" AS "t0"
-) AS "t7"
-  ON "t23"."drug_id" = "t7"."drug_id"
+              "t1"."patient_id",
+              "t1"."drug",
+              CAST(CAST(EXTRACT(epoch FROM CAST("t1"."start_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT) AS INT) AS "s",
+              CAST(GREATEST(
+                COALESCE(
+                  CAST(EXTRACT(epoch FROM CAST("t1"."end_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT),
+                  CAST(EXTRACT(epoch FROM CAST("t1"."start_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT) + 0
+                ),
+                CAST(EXTRACT(epoch FROM CAST("t1"."start_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT)
+              ) AS INT) AS "en"
+            FROM "drug_exposures" AS "t1"
+            WHERE
+              "t1"."drug" IS NOT NULL AND "t1"."start_date" IS NOT NULL
+          ) AS "t12"
+          INNER JOIN (
+            SELECT
+              "t3"."drug",
+              "t3"."drug_id"
+            FROM "lw_drugs" AS "t3"
+            WHERE
+              "t3"."eligible"
+          ) AS "t8"
+            ON "t12"."drug" = "t8"."drug"
+          INNER JOIN "lw_keys" AS "t5"
+            ON "t12"."patient_id" = "t5"."patient_id"
+        ) AS "t13"
+        GROUP BY
+          1,
+          2,
+          3
+      ) AS "t15"
+      LEFT OUTER JOIN (
+        SELECT
+          "t6"."pid",
+          CAST(EXTRACT(epoch FROM CAST("t4"."metastatic_diagnosis_date" AS TIMESTAMP) - CAST(MAKE_DATE(CAST(1970 AS INT), CAST(1 AS INT), CAST(1 AS INT)) AS TIMESTAMP)) / 86400 AS BIGINT) AS "met"
+        FROM "patients" AS "t4"
+        INNER JOIN "lw_keys" AS "t6"
+          ON "t4"."patient_id" = "t6"."patient_id"
+      ) AS "t10"
+        ON "t15"."pid" = "t10"."pid"
+    ) AS "t16"
+  ) AS "t17"
+) AS "t18"

@@ -1,18 +1,12 @@
 SELECT
+  "t5"."kid",
   "t5"."pid",
+  "t5"."island",
   "t5"."phase",
   "t5"."drug_id",
   "t5"."s",
   "t5"."en",
   "t5"."n_records",
-  "t5"."island",
-  "t5"."kid",
-  "t5"."sub_fam",
-  "t5"."maint",
-  "t5"."addon_0",
-  "t5"."req_0",
-  "t5"."addon_1",
-  "t5"."req_1",
   "t5"."L",
   "t5"."k",
   "t5"."s" <= (
@@ -20,20 +14,14 @@ SELECT
   ) AS "in_window"
 FROM (
   SELECT
+    "t2"."kid",
     "t2"."pid",
+    "t2"."island",
     "t2"."phase",
     "t2"."drug_id",
     "t2"."s",
     "t2"."en",
     "t2"."n_records",
-    "t2"."island",
-    "t2"."kid",
-    "t2"."sub_fam",
-    "t2"."maint",
-    "t2"."addon_0",
-    "t2"."req_0",
-    "t2"."addon_1",
-    "t2"."req_1",
     "t4"."L",
     "t4"."k"
   FROM "lw_prepared" AS "t2"

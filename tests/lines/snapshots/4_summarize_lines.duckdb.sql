@@ -348,9 +348,9 @@ FROM (
                 "t15"."last_en",
                 "t15"."n",
                 "t15"."in_reg",
-                "t15"."maint",
-                "t15"."sub_fam",
                 "t15"."drug",
+                "t15"."sub_fam",
+                "t15"."maint",
                 "t15"."fam_in_reg",
                 NOT (
                   "t15"."in_reg"
@@ -367,9 +367,9 @@ FROM (
                   "t10"."last_en",
                   "t10"."n",
                   "t10"."in_reg",
-                  "t10"."maint",
-                  "t10"."sub_fam",
                   "t8"."drug",
+                  "t8"."sub_fam",
+                  "t8"."maint",
                   "t14"."fam_in_reg"
                 FROM (
                   SELECT
@@ -382,9 +382,7 @@ FROM (
                     MIN("t2"."s") AS "first_s",
                     MAX("t2"."en") AS "last_en",
                     SUM("t2"."n_records") AS "n",
-                    BOOL_OR(CAST("t2"."in_window" AS BOOLEAN)) AS "in_reg",
-                    BOOL_OR(CAST("t2"."maint" AS BOOLEAN)) AS "maint",
-                    MAX("t2"."sub_fam") AS "sub_fam"
+                    BOOL_OR(CAST("t2"."in_window" AS BOOLEAN)) AS "in_reg"
                   FROM "lw_assigned" AS "t2"
                   GROUP BY
                     1,
@@ -394,7 +392,9 @@ FROM (
                 INNER JOIN (
                   SELECT
                     "t3"."drug_id",
-                    "t3"."drug"
+                    "t3"."drug",
+                    "t3"."sub_fam",
+                    "t3"."maint"
                   FROM "lw_drugs" AS "t3"
                 ) AS "t8"
                   ON "t10"."drug_id" = "t8"."drug_id"
@@ -421,9 +421,9 @@ FROM (
                         "t10"."last_en",
                         "t10"."n",
                         "t10"."in_reg",
-                        "t10"."maint",
-                        "t10"."sub_fam",
-                        "t8"."drug"
+                        "t8"."drug",
+                        "t8"."sub_fam",
+                        "t8"."maint"
                       FROM (
                         SELECT
                           "t2"."kid",
@@ -435,9 +435,7 @@ FROM (
                           MIN("t2"."s") AS "first_s",
                           MAX("t2"."en") AS "last_en",
                           SUM("t2"."n_records") AS "n",
-                          BOOL_OR(CAST("t2"."in_window" AS BOOLEAN)) AS "in_reg",
-                          BOOL_OR(CAST("t2"."maint" AS BOOLEAN)) AS "maint",
-                          MAX("t2"."sub_fam") AS "sub_fam"
+                          BOOL_OR(CAST("t2"."in_window" AS BOOLEAN)) AS "in_reg"
                         FROM "lw_assigned" AS "t2"
                         GROUP BY
                           1,
@@ -447,7 +445,9 @@ FROM (
                       INNER JOIN (
                         SELECT
                           "t3"."drug_id",
-                          "t3"."drug"
+                          "t3"."drug",
+                          "t3"."sub_fam",
+                          "t3"."maint"
                         FROM "lw_drugs" AS "t3"
                       ) AS "t8"
                         ON "t10"."drug_id" = "t8"."drug_id"
@@ -458,7 +458,7 @@ FROM (
                 ) AS "t14"
                   ON "t10"."kid" = "t14"."kid"
                   AND "t10"."k" = "t14"."k"
-                  AND "t10"."sub_fam" = "t14"."sub_fam"
+                  AND "t8"."sub_fam" = "t14"."sub_fam"
               ) AS "t15"
             ) AS "t16"
             GROUP BY
