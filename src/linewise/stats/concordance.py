@@ -68,43 +68,68 @@ def _dominance(scan, val, n_bits, n_low, is_death, w, src_bit):
     ``n_low``; the higher bits hold the stratum) with ``j`` on the ``src_bit`` side.
     Returns one array: for an event, the summed weights of its paired comparators; for a
     comparator, the summed weights of its paired events.  Each bit level is a handful of
-    cumulative sums, so the whole is O(n * bits).
+    cumulative sums, so the whole is O(n * bits).  (Memory: positions in 32 bits when
+    they fit, temporaries released as soon as used, masked in-place updates -- a million
+    subjects make 1.8 million items, and every full-length temporary is 14 MB.)
     """
     m = scan.size
-    val = val[scan]
+    itype = np.int32 if m < 2**31 - 1 else np.int64
+    val = val[scan].astype(np.int32) if n_bits < 31 else val[scan]
     w = w[scan]
     isd = is_death[scan]
-    origin = scan.copy()
+    origin = scan.astype(itype)
     acc = np.zeros(m)
-    pos = np.arange(m)
+    pos = np.arange(m, dtype=itype)
+    newg = np.empty(m, dtype=bool)
     for b in range(n_bits - 1, -1, -1):
         gid = val >> (b + 1)
-        bit = ((val >> b) & 1).astype(bool)
-        newg = np.empty(m, dtype=bool)
         newg[0] = True
         np.not_equal(gid[1:], gid[:-1], out=newg[1:])
-        starts = np.flatnonzero(newg)
-        grp = np.cumsum(newg) - 1
-        start_of = starts[grp]
+        del gid
+        starts = np.flatnonzero(newg).astype(itype)
+        grp = np.cumsum(newg, dtype=itype)
+        grp -= 1
+        bit = ((val >> b) & 1).astype(bool)
         src = bit if src_bit else ~bit
         if b < n_low:
             cw = np.where(src & ~isd, w, 0.0)  # comparators on the source side
-            c = np.cumsum(cw)
-            fwd = c - (c - cw)[starts][grp]
+            fwd = np.cumsum(cw)
+            base = fwd[starts] - cw[starts]  # (cumulative sum before each group)
+            del cw
+            fwd -= base[grp]
+            np.add(acc, fwd, out=acc, where=isd & ~src)  # events: comparators before
+            del fwd
             dwt = np.where(~src & isd, w, 0.0)  # events on the other side
-            e = np.cumsum(dwt)
-            bwd = np.add.reduceat(dwt, starts)[grp] - (e - (e - dwt)[starts][grp])
-            acc += np.where(isd, np.where(src, 0.0, fwd), np.where(src, bwd, 0.0))
+            tot = np.add.reduceat(dwt, starts)
+            bwd = np.cumsum(dwt)  # events up to and including each item
+            base = bwd[starts] - dwt[starts]
+            del dwt
+            bwd -= base[grp]
+            bwd -= tot[grp]
+            np.subtract(acc, bwd, out=acc, where=~isd & src)  # comparators: events after
+            del bwd
+        del src
         if b == 0:
             break
         # stable partition of every group by the current bit (0s first)
         zero = ~bit
-        cz = np.cumsum(zero)
-        cz_ex = cz - zero
-        zeros_before = cz_ex - cz_ex[start_of]
-        nz = np.add.reduceat(zero.astype(np.int64), starts)[grp]
-        new_pos = start_of + np.where(zero, zeros_before, nz + (pos - start_of - zeros_before))
-        val, w, isd, origin, acc = (_moved(a, new_pos) for a in (val, w, isd, origin, acc))
+        del bit
+        before = np.cumsum(zero, dtype=itype)
+        before -= zero  # zeros before each item ...
+        start_of = starts[grp]
+        before -= before[start_of]  # ... within its group
+        nz = np.add.reduceat(zero.astype(itype), starts)[grp]
+        del grp
+        # ones go after the group's zeros: start + nz + (ones before) = pos + nz - zeros before
+        new_pos = np.where(zero, start_of + before, pos + nz - before)
+        del zero, before, nz, start_of
+        # one array at a time, so that each old copy is released before the next is made
+        val = _moved(val, new_pos)
+        w = _moved(w, new_pos)
+        isd = _moved(isd, new_pos)
+        origin = _moved(origin, new_pos)
+        acc = _moved(acc, new_pos)
+        del new_pos
     out = np.empty(m)
     out[origin] = acc
     return out
@@ -114,21 +139,33 @@ def _block_sums(order, block, items_w, isd):
     """In ``order`` (blocks contiguous): for events, comparator weight earlier in the
     block; for comparators, event weight later in the block."""
     b = block[order]
-    wo = items_w[order]
-    do = isd[order]
     newg = np.empty(b.size, dtype=bool)
     newg[0] = True
     np.not_equal(b[1:], b[:-1], out=newg[1:])
-    starts = np.flatnonzero(newg)
-    grp = np.cumsum(newg) - 1
-    cw = np.where(do, 0.0, wo)
-    c = np.cumsum(cw)
-    before = c - (c - cw)[starts][grp]
-    dw = np.where(do, wo, 0.0)
-    e = np.cumsum(dw)
-    after = np.add.reduceat(dw, starts)[grp] - (e - (e - dw)[starts][grp])
-    out = np.empty(b.size)
-    out[order] = np.where(do, before, after)
+    del b
+    itype = np.int32 if newg.size < 2**31 - 1 else np.int64
+    starts = np.flatnonzero(newg).astype(itype)
+    grp = np.cumsum(newg, dtype=itype)
+    del newg
+    grp -= 1
+    wo = items_w[order]
+    do = isd[order]
+    out_sorted = np.where(do, 0.0, wo)  # comparator weights ...
+    before = np.cumsum(out_sorted)
+    before -= out_sorted
+    before -= before[starts][grp]  # ... before each item, within its block
+    # (before[starts] is a copy: the in-place update reads no updated value)
+    np.copyto(out_sorted, wo, where=do)  # now the event weights where events, else
+    out_sorted[~do] = 0.0  # nothing: summed after each item within its block
+    tot = np.add.reduceat(out_sorted, starts)
+    after = np.cumsum(out_sorted)
+    after -= (after[starts] - out_sorted[starts])[grp]  # inclusive sums within the block
+    np.subtract(tot[grp], after, out=after)
+    del wo, grp, out_sorted
+    np.copyto(after, before, where=do)
+    del before
+    out = np.empty(after.size)
+    out[order] = after
     return out
 
 
@@ -139,31 +176,46 @@ def _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits):
     total; per comparator (G, E, T): event weight with larger / equal score and in total.
     """
     n = comp_key.size
-    items_key = np.concatenate([comp_key, death_key])
-    items_x = np.concatenate([xr, xr[di]])
+    # 32-bit keys when they fit (half the memory of the 1.8 million items of 1e6 subjects)
+    ktype = np.int32 if kbits + sbits < 31 else np.int64
+    xtype = np.int32 if xbits + sbits < 31 else np.int64
+    items_key = np.concatenate([comp_key, death_key], dtype=ktype, casting="unsafe")
+    items_x = np.concatenate([xr, xr[di]], dtype=xtype, casting="unsafe")
     isd = np.concatenate([np.zeros(n, bool), np.ones(di.size, bool)])
     items_w = np.concatenate([w, w[di]])
-    not_event = (~isd).astype(np.int64)
-    # key descending, events first at equal keys (so an event never pairs with its own
-    # key); strata are the high bits of the key, hence contiguous in this order
-    # (any order among items of equal key and kind gives the same sums: a stable radix
-    # sort when the keys fit 16 bits)
-    by_key = _stable_argsort(((items_key.max() - items_key) << 1) | not_event)
+    not_event = ~isd  # (bool: or-ed into int64 keys)
+
+    def key_order():
+        # key descending, events first at equal keys (so an event never pairs with its
+        # own key); strata are the high bits of the key, hence contiguous in this order
+        # (any order among items of equal key and kind gives the same sums: a stable
+        # radix sort when the keys fit 16 bits)
+        return _stable_argsort(((items_key.max() - items_key) << 1) | not_event)
+
     if kbits <= xbits:
         # scan by score ascending (events first at ties): an earlier comparator has the
         # smaller score; bits over the time key, the comparator needs the larger key
         xrank = items_x & ((1 << xbits) - 1)
-        scan = np.argsort((xrank << 1) | not_event)
+        xrank <<= 1
+        xrank |= not_event
+        scan = np.argsort(xrank)
+        del xrank
         smaller = _dominance(scan, items_key, kbits + sbits, kbits, isd, items_w, 1)
+        del scan
+        by_key = key_order()
     else:
+        by_key = key_order()
         smaller = _dominance(by_key, items_x, xbits + sbits, xbits, isd, items_w, 0)
     total = _block_sums(by_key, items_key >> kbits, items_w, isd)
     # equal scores: blocks of equal (stratum, score), key descending inside
     m = by_key.size
     if xbits + sbits + m.bit_length() <= 62:
-        rank_by_key = np.empty(m, dtype=np.int64)
-        rank_by_key[by_key] = np.arange(m)
-        by_x = np.argsort(items_x * np.int64(m) + rank_by_key)
+        del items_key  # (released here: the equal-score sums do not need it)
+        sort_x = items_x * np.int64(m)
+        sort_x[by_key] += np.arange(m)  # + rank in the key order
+        del by_key
+        by_x = np.argsort(sort_x)
+        del sort_x
     else:  # pragma: no cover - astronomically many strata and scores
         by_x = np.lexsort((not_event, -items_key, items_x))
     equal = _block_sums(by_x, items_x, items_w, isd)
@@ -179,25 +231,34 @@ def concordance_counts(time, event, score, *, entry=None, strata=None, weights=N
     event = np.asarray(event, dtype=bool)
     n = time.size
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata, dtype=np.int64)
+    strata = None if strata is None else np.asarray(strata, dtype=np.int64)
     pooled = time if entry is None else np.concatenate([time, np.asarray(entry, dtype=float)])
     uniq = unique_values(pooled)  # (whole-day times: a lookup table, no sort or binary search)
-    tk = _ranks(time, uniq).astype(np.int64)
-    ux, xrank = np.unique(np.asarray(score, dtype=float), return_inverse=True)
-    xrank = xrank.ravel().astype(np.int64)
+    ux, xr = np.unique(np.asarray(score, dtype=float), return_inverse=True)
+    xr = xr.ravel().astype(np.int64)
     xbits = max(int(ux.size - 1).bit_length(), 1)
+    del ux
     kbits = int(2 * uniq.size + 1).bit_length()
-    sbits = int(int(strata.max()).bit_length()) if n else 0
-    xr = (strata << xbits) | xrank
+    sbits = int(int(strata.max()).bit_length()) if n and strata is not None else 0
+    if strata is not None:
+        xr |= strata << xbits
     di = np.flatnonzero(event)
     # comparator key 2T + censored: exit after t, or censored at t, beats an event's 2T
-    comp_key = (strata << kbits) | (2 * tk + (~event))
-    death_key = (strata[di] << kbits) | (2 * tk[di])
+    comp_key = _ranks(time, uniq).astype(np.int64)
+    comp_key <<= 1
+    death_key = comp_key[di]
+    comp_key += ~event
+    if strata is not None:
+        comp_key |= strata << kbits
+        death_key |= strata[di] << kbits
     (l_d, e_d, t_d), (g_c, e_c, t_c) = _relation_sums(comp_key, death_key, xr, di, w, kbits, xbits, sbits)
     if entry is not None:
         # remove comparators that had not yet entered: entry_j >= t_i
-        ek = _ranks(np.asarray(entry, dtype=float), uniq).astype(np.int64)
-        entry_key = (strata << kbits) | (2 * ek + 1)
+        entry_key = _ranks(np.asarray(entry, dtype=float), uniq).astype(np.int64)
+        entry_key <<= 1
+        entry_key += 1
+        if strata is not None:
+            entry_key |= strata << kbits
         (l2, e2, t2), (g2, ec2, tc2) = _relation_sums(entry_key, death_key, xr, di, w, kbits, xbits, sbits)
         l_d, e_d, t_d = l_d - l2, e_d - e2, t_d - t2
         g_c, e_c, t_c = g_c - g2, e_c - ec2, t_c - tc2
