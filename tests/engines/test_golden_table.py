@@ -49,6 +49,7 @@ def test_reference_is_meaningful(reference):
     assert {"cohort.line2", "cohort.line3", "cohort.line4"} <= set(groups)
     assert table["logrank_pfs.df"] == len(groups) - 1 and 0 < table["logrank_pfs.pvalue"] <= 1
     assert any(k.startswith("study.cox") for k in study) and any("attrition" in k for k in study)
+    assert len(study["study.provenance.analysis_table_hash"]) == 64  # compared across engines too
 
 
 def test_pushdown_equals_patient_level_statistics(reference):
