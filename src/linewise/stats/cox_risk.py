@@ -106,14 +106,12 @@ class RiskSets:
     n_groups: int
     order: np.ndarray  # (n,) sorted position -> original row
     lo: np.ndarray  # (n,) first group at risk
-    hi: np.ndarray  # (n,) one past the last group at risk
     lo_zero: bool  # every row is at risk from the first group on (one stratum, no entry)
     hi_event: np.ndarray  # (n,) 2 * hi + event (an event row's own group is hi - 1)
     event: np.ndarray  # (n,) bool
     weights: np.ndarray  # (n,)
     unit_weights: bool  # all weights are 1 (the risk needs no multiplication)
     death_idx: np.ndarray  # (n_d,) sorted positions of the event records
-    death_group: np.ndarray  # (n_d,) group of each event record
     efron_frac: np.ndarray  # (n_d,) r/d for Efron, 0 for Breslow
     group_start: np.ndarray  # (G,) first event record of each group (index into death_idx)
     group_d: np.ndarray  # (G,) number of event records in the group
@@ -137,6 +135,16 @@ class RiskSets:
     obs_entry: np.ndarray | None  # (n,) entry times
     obs_stratum: np.ndarray  # (n,) stratum codes
     counting: bool
+
+    @property
+    def hi(self) -> np.ndarray:
+        """(n,) one past the last group at risk (kept as ``hi_event >> 1``)."""
+        return self.hi_event >> 1
+
+    @property
+    def death_group(self) -> np.ndarray:
+        """(n_d,) the group of each event record."""
+        return np.repeat(np.arange(self.n_groups), self.group_d)
 
 
 def _ranks(values: np.ndarray, uniq: np.ndarray) -> np.ndarray:
@@ -240,7 +248,6 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
     else:
         group_w = np.add.reduceat(weights[death_idx], starts) if starts.size else np.zeros(0)
     # per event record, expanded from per-group values (contiguous repeats, no gathers)
-    death_group = np.repeat(np.arange(starts.size), group_d)
     if ties == "efron":
         efron_frac = np.arange(nd, dtype=float)
         efron_frac -= np.repeat(starts.astype(float), group_d)
@@ -253,7 +260,6 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
     if counts is not None:
         # hi per key value (groups with key <= the row's stop key), repeated by the counts
         key_hi = np.searchsorted(gkey, key_stop, side="right")
-        hi = np.repeat(key_hi, counts)
         hi_event = np.repeat(2 * key_hi + key_event, counts)
     else:
         hi = np.zeros(n, dtype=np.int64)
@@ -283,20 +289,18 @@ def build_risk_sets(time, event, weights, strata=None, entry=None, ties="efron",
         entry_end = np.searchsorted(sorted_entry_key, (gstrat + 1) * k, side="left")
         entry_blocks, (eblk_first, eblk_end) = _blocks(n, [entry_first, entry_end], entry_order)
     if entry is not None:
-        lo = np.minimum(lo, hi)  # (without entry a row's stratum starts at or before hi)
+        lo = np.minimum(lo, hi_event >> 1)  # (without entry a row's stratum starts at or before hi)
     return RiskSets(
         n=n,
         n_groups=int(starts.size),
         order=order,
         lo=lo,
-        hi=hi,
         lo_zero=(one_stratum and entry is None) or not lo.any(),
         hi_event=hi_event,
         event=event,
         weights=weights,
         unit_weights=unit_weights,
         death_idx=death_idx,
-        death_group=death_group,
         efron_frac=efron_frac,
         group_start=starts,
         group_d=group_d,
