@@ -102,7 +102,7 @@ def _labelled(data: AnalysisData, counts: pd.DataFrame, by: str | None, strata: 
     return out
 
 
-def survival_rows(data: AnalysisData, t, endpoint: str, *, entry: bool = True):
+def survival_rows(t, endpoint: str, *, entry: bool = True):
     """The engine's version of :meth:`AnalysisData.survival`: the condition selecting rows with a
     time (and a usable entry), the entry column (or None) and the exclusion counts as metrics."""
     time = t[f"{endpoint}_time"]
@@ -128,7 +128,7 @@ def _excluded(row: dict) -> dict:
 def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis) -> dict:
     ep = data.endpoints[a.endpoint]
     t = data.engine.subset(a.id, a.where)
-    keep, entry_col, metrics = survival_rows(data, t, a.endpoint)
+    keep, entry_col, metrics = survival_rows(t, a.endpoint)
     known = keep
     by_col = data.variable(a.by).name if a.by is not None else None
     strata_col = data.variable(a.strata).name if a.strata is not None else None
@@ -186,7 +186,7 @@ def run_landmark(data: AnalysisData, a: LandmarkAnalysis, anchor: str | None) ->
     """
     ep = data.endpoints[a.endpoint]
     t = data.engine.subset(a.id, a.where)
-    keep, _, metrics = survival_rows(data, t, a.endpoint, entry=False)
+    keep, _, metrics = survival_rows(t, a.endpoint, entry=False)
     at_risk = keep & (t[f"{a.endpoint}_time"] > a.at)
     decided = at_risk
     if anchor is not None:
@@ -236,10 +236,11 @@ def run_follow_up(data: AnalysisData, a: FollowUpAnalysis) -> list[dict]:
     return rows
 
 
-def _group_labels(data: AnalysisData, by: str | None, values: pd.Series | None) -> tuple[pd.Series, list[str]]:
+def _group_labels(data: AnalysisData, by: str | None, counts: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """The group label of each counts row and the groups in order (one "Overall" group without ``by``)."""
     if by is None:
-        return pd.Series(OVERALL, index=values.index), [OVERALL]
-    groups = data.labels(by, values)
+        return pd.Series(OVERALL, index=counts.index), [OVERALL]
+    groups = data.labels(by, counts[data.variable(by).name])
     return groups, [str(g) for g in groups.cat.categories]
 
 
@@ -248,7 +249,7 @@ def run_response(data: AnalysisData, a: ResponseAnalysis) -> list[dict]:
     by_col = data.variable(a.by).name if a.by is not None else None
     keys = [*([by_col] if by_col else []), *a.responses]
     counts = data.engine.grouped(t, list(dict.fromkeys(keys)))
-    groups, levels = _group_labels(data, a.by, counts[by_col] if by_col else counts["n"])
+    groups, levels = _group_labels(data, a.by, counts)
     out = []
     for name in a.responses:
         spec = data.responses[name]
