@@ -53,7 +53,7 @@ def _norm(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sql(con, ex, pt, rules, prog):
-    run = derive_lines(con, rules, exposures=ex, patients=pt, progressions=prog)
+    run = derive_lines(con, rules, exposures=ex, patients=pt, progressions=prog, keep_assigned=True)
     try:
         return run.lines(), run.counts, len(run.assigned())
     finally:

@@ -154,32 +154,42 @@ def prepare_exposures(exposures: ibis.Table, patients: ibis.Table, keys: ibis.Ta
     e = e.select("patient_id", "drug", s=s.cast("int32"), en=ibis.greatest(en, s).cast("int32"))
     e = e.join(drugs.filter(drugs.eligible).select("drug", "drug_id"), "drug")
     e = e.join(keys, "patient_id")
-    e = e.select("pid", "drug_id", "s", "en")
-    # Duplicates (same drug, same day) are one exposure lasting as long as the longest record.
-    # The phase is a function of the day, so it is set after the collapse (on fewer rows).
-    e = e.group_by(["pid", "drug_id", "s"]).agg(en=e.en.max(), n_records=e.en.count().cast("int32"))
     pk = patients.join(keys, "patient_id")
     met = pk.select("pid", met=pk.metastatic_diagnosis_date.epoch_days())
-    e = e.left_join(met, "pid")
+    e = e.select("pid", "drug_id", "s", "en").left_join(met, "pid")
     phase = ibis.cases(
         (e.met.isnull(), 1 if rules.undated_phase is Phase.METASTATIC else 0),
         (e.s >= e.met - rules.metastatic_tolerance_days, 1),
         else_=0,
     ).cast("int8")
-    e = e.select("pid", "drug_id", "s", "en", "n_records", phase=phase)
-    # Gaps and islands (phase-major order: a new phase always opens a new island). (pid, phase,
-    # s, drug_id) is unique after the collapse, so the order is total without `en`; rows of one
-    # day never open an island after the day's first row (their start is inside its exposure).
-    order = [e.phase, e.s, e.drug_id]
+    e = e.select("pid", "drug_id", "s", "en", phase=phase)
+    # One sort of each patient's records (phase-major: a new phase always opens a new island)
+    # does both jobs, without a hash aggregate over ~all rows (duplicates are rare):
+    # * duplicates (same drug, same day) are one exposure lasting as long as the longest
+    #   record: the first of its run in (s, drug, en descending) order, n_records the run length;
+    # * gaps and islands: a record opens an island when it starts more than the gap after the
+    #   latest end of all records before it (a running maximum, so overlapping records never
+    #   make a false gap). Duplicates before it end no later than their run's first record, so
+    #   the maximum over raw records is the one over collapsed exposures.
+    order = [e.phase, e.s, e.drug_id, e.en.desc()]
+    w = ibis.window(group_by=e.pid, order_by=order)
     before = ibis.window(group_by=e.pid, order_by=order, rows=(None, -1))
-    upto = ibis.window(group_by=e.pid, order_by=order, rows=(None, 0))
-    prev_phase = e.phase.lag().over(ibis.window(group_by=e.pid, order_by=order))
     prev_end = e.en.max().over(before)
-    opens = prev_end.isnull() | (prev_phase != e.phase) | (e.s - prev_end > rules.discontinuation_gap_days)
-    e = e.mutate(opens=opens.cast("int32"))
-    e = e.mutate(island=e.opens.sum().over(upto).cast("int32"))
-    return e.select(kid=e.pid * 65536 + e.island, pid=e.pid, island=e.island, phase=e.phase, drug_id=e.drug_id,
-                    s=e.s, en=e.en, n_records=e.n_records)
+    e = e.mutate(
+        rn=ibis.row_number().over(w),
+        n_all=e.pid.count().over(ibis.window(group_by=e.pid)),
+        first=ibis.coalesce((e.s.lag().over(w) != e.s) | (e.drug_id.lag().over(w) != e.drug_id), True),
+        opens=(prev_end.isnull() | (e.phase.lag().over(w) != e.phase)
+               | (e.s - prev_end > rules.discontinuation_gap_days)).cast("int32"),
+    )
+    e = e.filter(e.first)
+    # (pid, phase, s, drug_id) is unique now, so the order is total without `en`
+    order = [e.phase, e.s, e.drug_id]
+    w = ibis.window(group_by=e.pid, order_by=order)
+    island = e.opens.sum().over(ibis.window(group_by=e.pid, order_by=order, rows=(None, 0))).cast("int32")
+    n_records = ibis.coalesce(e.rn.lead().over(w), e.n_all) - e.rn  # run length (row_number is 0-based)
+    return e.select(kid=e.pid * 65536 + island, pid=e.pid, island=island, phase=e.phase, drug_id=e.drug_id,
+                    s=e.s, en=e.en, n_records=n_records.cast("int32"))
 
 
 def drug_flags(drugs: ibis.Table) -> ibis.Table:
@@ -300,14 +310,15 @@ class LineRun:
     """The outcome of :func:`derive_lines`: temp tables on ``con`` plus counts.
 
     ``lines_table`` holds the derived lines (see :mod:`.summarize`), ``assigned_table`` every
-    eligible record with its line; ``scratch`` the drug table and the patient keys. They live
-    as long as the connection (or :meth:`drop`).
+    eligible record with its line (``None`` unless derived with ``keep_assigned=True``);
+    ``scratch`` the drug table and the patient keys. They live as long as the connection (or
+    :meth:`drop`).
     """
 
     con: ibis.BaseBackend
     rules: LineRules
     lines_table: str
-    assigned_table: str
+    assigned_table: str | None
     iterations: int
     counts: dict[str, int] = field(default_factory=dict)
     scratch: list[str] = field(default_factory=list)
@@ -320,6 +331,8 @@ class LineRun:
 
     def assigned(self, patient_id: str | None = None) -> pd.DataFrame:
         """Records with their line (``kid, pid, island, k, drug_id, s, en, ...``) and ``patient_id``."""
+        if self.assigned_table is None:
+            raise ValueError("the records' lines were not kept: derive_lines(..., keep_assigned=True)")
         t = self.con.table(self.assigned_table).join(self.con.table(self.scratch[1]), "pid")
         if patient_id is not None:
             t = t.filter(t.patient_id == patient_id)
@@ -327,7 +340,8 @@ class LineRun:
 
     def drop(self) -> None:
         for name in [*self.scratch, self.lines_table, self.assigned_table]:
-            _sql.drop(self.con, name)
+            if name is not None:
+                _sql.drop(self.con, name)
 
 
 def _as_table(con: ibis.BaseBackend, data, name: str, columns: dict[str, dt.DataType], scratch: list[str]) -> ibis.Table:
@@ -362,6 +376,7 @@ def derive_lines(
     progress: Callable[[str], None] | None = None,
     max_iterations: int = 200,
     batch_patients: int | None = BATCH_PATIENTS,
+    keep_assigned: bool = False,
 ) -> LineRun:
     """Derive lines of therapy for every patient (or ``patient_ids``) of ``source``.
 
@@ -385,6 +400,9 @@ def derive_lines(
         working set stays that of one batch whatever the number of patients (at 1 million
         patients, ~130 million records, DuckDB otherwise spills every step's sort and hash
         table to disk). Results do not depend on it.
+    keep_assigned
+        Keep every eligible record with its line (:meth:`LineRun.assigned`, what ``linewise
+        lines explain`` shows); off by default: at scale it is a copy of all records.
     """
 
     rules = rules or LineRules()
@@ -432,15 +450,24 @@ def derive_lines(
     iterations, used = 1, 0
     for b, (lo, hi) in enumerate(batches):
         where = f"patients {lo + 1:,}-{hi + 1:,} of {n_patients:,}: " if len(batches) > 1 else ""
-        batch_keys = keys.filter(keys.pid.between(lo, hi)) if len(batches) > 1 else keys
+        batch_ex, batch_pt, batch_keys = ex, pt, keys
+        if len(batches) > 1:
+            # pid follows patient_id order, so a batch is a range of patient ids: filtering the
+            # records by it first lets every join of the batch see only its own records (and a
+            # store clustered by patient skips the other row groups)
+            batch_keys = keys.filter(keys.pid.between(lo, hi))
+            first, last = batch_keys.aggregate(a=batch_keys.patient_id.min(), b=batch_keys.patient_id.max()).execute().iloc[0]
+            batch_ex = ex.filter(ex.patient_id.between(first, last))
+            batch_pt = pt.filter(pt.patient_id.between(first, last))
         batch_tables: list[str] = []
-        k, prepared, assigned, lines = _derive_batch(con, f"_lw_{token}_b", batch_tables, ex, pt, keys, batch_keys,
-                                                     drugs, prog, rules,
-                                                     lambda text, where=where: _step(progress, where + text),
+        k, prepared, assigned, lines = _derive_batch(con, f"_lw_{token}_b", batch_tables, batch_ex, batch_pt, batch_keys,
+                                                     drugs, prog, rules, lambda text, where=where: _step(progress, where + text),
                                                      max_iterations)
         iterations = max(iterations, k)
         used += int(prepared.n_records.sum().execute() or 0)
-        for name, expr in ((assigned_name, assigned), (lines_name, lines)):
+        for name, expr in ((assigned_name, assigned if keep_assigned else None), (lines_name, lines)):
+            if expr is None:
+                continue
             if b == 0:
                 _sql.create_as(con, name, expr)
             else:
@@ -453,11 +480,12 @@ def derive_lines(
         if name not in keep:
             _sql.drop(con, name)
     scratch = list(keep)
-    return LineRun(con, rules, lines_name, assigned_name, iterations=iterations, counts=counts, scratch=scratch)
+    return LineRun(con, rules, lines_name, assigned_name if keep_assigned else None, iterations=iterations,
+                   counts=counts, scratch=scratch)
 
 
-def _derive_batch(con, prefix, made, ex, pt, keys, batch_keys, drugs, prog, rules, step, max_iterations):
-    """Steps 1-3 and the summary for the patients of ``batch_keys``: (iterations, prepared,
+def _derive_batch(con, prefix, made, ex, pt, keys, drugs, prog, rules, step, max_iterations):
+    """Steps 1-3 and the summary for the patients of ``keys``: (iterations, prepared,
     assigned, lines), the last three over the batch's tables (``prefix_*``, listed in ``made``)."""
     from .summarize import summarize_lines
 
@@ -466,7 +494,7 @@ def _derive_batch(con, prefix, made, ex, pt, keys, batch_keys, drugs, prog, rule
         return _sql.create_as(con, made[-1], expr)
 
     with step("preparing exposures"):
-        prepared = materialize("prepared", prepare_exposures(ex, pt, batch_keys, drugs, rules))
+        prepared = materialize("prepared", prepare_exposures(ex, pt, keys, drugs, rules))
     current = materialize("current_1", first_starts(prepared))
     starts = materialize("starts", current.mutate(k=ibis.literal(1, "int32")))
     k = 1

@@ -78,7 +78,7 @@ def explain_patient(store, patient_id: str, rules: LineRules | None = None, voca
     raw = ex.filter(ex.patient_id == patient_id).execute()
     if prow.empty and raw.empty:
         raise LinewiseError(f"patient {patient_id!r} is not in {store.location}")
-    run = derive_lines(store, rules, vocabulary, patient_ids=[patient_id])
+    run = derive_lines(store, rules, vocabulary, patient_ids=[patient_id], keep_assigned=True)
     try:
         lines = run.lines()
         assigned = run.assigned()
