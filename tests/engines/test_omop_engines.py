@@ -1,16 +1,21 @@
-"""OMOP on the server engines: the same instance maps, derives and writes back identically."""
+"""OMOP on the server engines: the same instance maps, derives and writes back identically, and
+`linewise lines episodes` exports the same files from a store on each engine."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from linewise.io.importer import import_files
 from linewise.lines.algorithm import derive_lines
+from linewise.lines.storage import derived_lines, save_run
+from linewise.lines.vocabulary import DEFAULT
 from linewise.omop.cdm import TABLES, Cdm
-from linewise.omop.episodes import write_episodes
+from linewise.omop.episodes import EXPORT_TABLES, export_episodes, write_episodes
 from linewise.omop.mapping import load_into_store, map_cdm
 from linewise.omop.synth import write_omop
 from linewise.store.store import Store
+from linewise.synth import generate_registry
 
 N, SEED = 60, 13
 
@@ -82,3 +87,43 @@ def test_omop_on_spark(duck_instance, spark, spark_db, tmp_path):
     again = write_episodes(cdm, cdm.con.table("lw_lines"), mapping.drug_exposures)
     assert again.replaced == first.episodes and again.events == first.events
     assert int(cdm.con.table("episode").count().execute()) == first.episodes
+
+
+def _export(store, out):
+    """`linewise lines` + `linewise lines episodes` on a store, by the API: the files, read back."""
+    save_run(store, derive_lines(store), DEFAULT)
+    rows = export_episodes(store.con, derived_lines(store), store.table("drug_exposures"), out)
+    frames = {t: pd.read_csv(out / f"{t}.csv") for t in EXPORT_TABLES}
+    assert {t: len(f) for t, f in frames.items()} == rows
+    keys = {"episode": ["episode_id"], "episode_event": ["episode_id", "event_id"], "person_map": ["person_id"],
+            "drug_exposure_map": ["drug_exposure_id"]}
+    return {t: f.sort_values(keys[t]).reset_index(drop=True) for t, f in frames.items()}
+
+
+@pytest.fixture(scope="module")
+def registry_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lines_episodes")
+    generate_registry(root / "files", N, seed=SEED)
+    duck = Store.open(root / "r.duckdb")
+    import_files(duck, [root / "files"])
+    return root, _export(duck, root / "duck")
+
+
+def _same_export(got, expected):
+    for table, frame in expected.items():
+        pd.testing.assert_frame_equal(got[table], frame, check_dtype=False, obj=table)
+    assert len(expected["episode_event"]) > 0 and set(expected["episode"].episode_concept_id) == {32941, 32531}
+
+
+def test_lines_episodes_export_on_postgres(registry_files, pg_url, tmp_path):
+    root, expected = registry_files
+    store = Store.open(pg_url)
+    import_files(store, [root / "files"])
+    _same_export(_export(store, tmp_path / "pg"), expected)
+
+
+def test_lines_episodes_export_on_spark(registry_files, spark, spark_db, tmp_path):
+    root, expected = registry_files
+    store = Store.open(spark)
+    import_files(store, [root / "files"])
+    _same_export(_export(store, tmp_path / "spark"), expected)

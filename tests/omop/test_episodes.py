@@ -30,7 +30,9 @@ def _lines(ids: tuple[str, str]) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("ids", "persons"), [(("P2", "P10"), {"P10": 1, "P2": 2}),  # registry ids: ranked
-                                              (("2", "10"), {"2": 2, "10": 10})])  # OMOP person ids: kept
+                                              (("2", "10"), {"2": 2, "10": 10}),  # OMOP person ids: kept
+                                              (("2", "010"), {"010": 1, "2": 2}),  # a leading zero: ranked
+                                              (("2", "3000000000"), {"2": 1, "3000000000": 2})])  # > 32 bit
 def test_episode_rows(ids, persons):
     lines = ibis.memtable(_lines(ids))
     assert dict(person_map(lines).execute().itertuples(index=False)) == persons

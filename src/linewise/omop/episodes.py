@@ -46,7 +46,6 @@ from . import concepts as cs
 from .cdm import Cdm, ddl, schema
 
 _MAX_SOURCE = 50
-_INT32_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,11 @@ def person_map(lines: ibis.Table) -> ibis.Table:
     derived from a CDM keep its ``person_id``), else 1, 2, ... in ``patient_id`` order.
     """
     ids = lines.select("patient_id").distinct()
-    as_int = ids.patient_id.try_cast("int64")
-    not_int = (as_int.isnull() | (as_int < 0) | (as_int > _INT32_MAX)).sum()
-    if int(ids.aggregate(bad=not_int).execute().iloc[0, 0] or 0) == 0:
-        return ids.select("patient_id", person_id=as_int.cast("int64"))
+    # a regular expression, not TRY_CAST (PostgreSQL has none): at most 9 digits fit OMOP's
+    # 32-bit integer, and no leading zero, so that two ids never become one number
+    integer = ids.patient_id.re_search(r"^(0|[1-9][0-9]{0,8})$")
+    if int(ids.aggregate(bad=ibis.ifelse(integer, 0, 1).sum()).execute().iloc[0, 0] or 0) == 0:
+        return ids.select("patient_id", person_id=ids.patient_id.cast("int64"))
     return ids.select("patient_id", person_id=(ibis.row_number().over(order_by=ids.patient_id) + 1).cast("int64"))
 
 
