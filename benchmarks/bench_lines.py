@@ -248,8 +248,12 @@ def _same_lines(a, b) -> str | None:
         for col in ("start_date", "end_date"):
             f[col] = pd.to_datetime(f[col])
         f["line_number"] = f["line_number"].astype("Int64")
-    bad = [c for c in a.columns if not a[c].equals(b[c])]
-    return f"columns differ: {', '.join(bad)}" if bad else None
+    bad = [c for c in a.columns if not a[c].astype(object).equals(b[c].astype(object))]
+    if not bad:
+        return None
+    first = next(i for i in range(len(a)) if any(a[c].iloc[i] != b[c].iloc[i] for c in bad))
+    return (f"columns differ: {', '.join(bad)}; first at {a.patient_id.iloc[first]} line {a.line_seq.iloc[first]}: "
+            f"{[a[c].iloc[first] for c in bad]} vs {[b[c].iloc[first] for c in bad]}")
 
 
 def run_engines(n: int, engines=tuple(ENGINES)) -> list[dict]:
