@@ -207,3 +207,27 @@ def test_count_paths_equal_patient_level_statistics(synth_store, no_patient_leve
         np.testing.assert_array_equal([row["median"], row["lower"], row["upper"], row["min"], row["max"]],
                                       [ref.median, ref.lower, ref.upper, ref.minimum, ref.maximum])
     assert ("fu_rkm", "Overall") not in fu
+
+
+def test_present_values_are_what_pandas_holds():
+    """Category labels come from the engine's distinct values, typed as the fetched column is in
+    pandas (integers with missing values are floats; NaN is missing), in one query."""
+    import ibis
+
+    from linewise.study.analyses import level_mapping
+    from linewise.study.compiler import VType
+    from linewise.study.covariates import Variable
+    from linewise.study.spec import VarKind
+
+    con = ibis.duckdb.connect()
+    t = con.create_table("t", ibis.memtable({"n": [3, 1, None, 3], "m": [2, 1, 1, 2], "f": [0.5, float("nan"), 1.0, None],
+                                             "b": [True, None, False, True], "s": ["b", "a", None, "b"]}))
+    t = con.create_table("u", t.mutate(n=t.n.cast("int32"), m=t.m.cast("int32")))
+    engine = aggregates.EngineTable(t)
+    engine.prefetch_present(["n", "m", "f", "b", "s"])
+    fetched = t.execute()
+    for col in ("n", "m", "f", "b", "s"):
+        var = Variable(col, col, VarKind.CATEGORICAL, VType.STRING)
+        assert level_mapping(var, engine.present(col)) == level_mapping(var, pd.unique(fetched[col].dropna())), col
+    assert level_mapping(Variable("n", "n", VarKind.CATEGORICAL, VType.NUMBER), engine.present("n"))[1] == ["1", "3"]
+    assert level_mapping(Variable("b", "b", VarKind.CATEGORICAL, VType.BOOLEAN), engine.present("b"))[1] == ["no", "yes"]

@@ -7,12 +7,13 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from linewise.io.importer import import_files
 from linewise.store.store import Store
 from linewise.study import run_study
-from linewise.study.results import dumps, to_jsonable
+from linewise.study.results import dumps, table_hash, to_jsonable
 
 STUDY = "tdm1_tmab_vs_tmab_pmab"
 DATE_SHIFT_DAYS = -400
@@ -96,3 +97,38 @@ def test_invariant_to_shifted_dates(synth_dir, reference, tmp_path):
     assert (moved.dt.days == DATE_SHIFT_DAYS).all()
     assert np.allclose(result.table["pfs_time"], reference.table["pfs_time"])
     assert not math.isnan(result.table["age"].iloc[0])
+
+
+def _hash(table: pa.Table, batch_rows: int | None = None) -> str:
+    return table_hash(table.schema, table.to_batches(max_chunksize=batch_rows))
+
+
+def test_analysis_table_hash_is_engine_independent():
+    """The canonical form: integer widths, string and date encodings and row order do not
+    count; values, missing values and column names do."""
+    import datetime as dt
+
+    base = {"patient_id": ["P1", "P2", "P3"], "event": [1, 0, None], "t": [1.5, -0.0, None],
+            "flag": [True, None, False], "day": [dt.date(2016, 3, 7), None, dt.date(2020, 1, 1)]}
+    duck = pa.table({**base, "event": pa.array(base["event"], pa.int8())})
+    pg = pa.table({**base, "event": pa.array(base["event"], pa.int32()), "t": pa.array([1.5, 0.0, None]),
+                   "patient_id": pa.array(base["patient_id"], pa.large_string()),
+                   "day": pa.array([dt.datetime(2016, 3, 7), None, dt.datetime(2020, 1, 1)], pa.timestamp("us"))})
+    reference = _hash(duck)
+    assert _hash(pg) == reference
+    assert _hash(duck.take([2, 0, 1])) == reference  # row order (engine collation)
+    assert _hash(duck, batch_rows=1) == reference  # batches
+    changed = pa.table({**base, "event": pa.array([1, 1, None], pa.int8())})
+    assert _hash(changed) != reference
+    missing = pa.table({**base, "event": pa.array([1, 0, 0], pa.int8())})
+    assert _hash(missing) != reference  # missing is not 0
+    renamed = duck.rename_columns(["patient_id", "event_flag", "t", "flag", "day"])
+    assert _hash(renamed) != reference
+
+
+def test_results_hash_equals_the_written_table(synth_store, tmp_path):
+    import pyarrow.parquet as pq
+
+    run_study(STUDY, synth_store, tmp_path)
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert res["provenance"]["analysis_table_hash"] == _hash(pq.read_table(tmp_path / "analysis_table.parquet"))

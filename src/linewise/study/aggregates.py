@@ -81,18 +81,41 @@ class EngineTable:
             self._n = int(self.table.count().execute())
         return self._n
 
+    def condition(self, analysis_id: str, where: str | None) -> ir.BooleanValue:
+        """Whether a row belongs to an analysis (its ``where``), on :attr:`table`."""
+        if where is None:
+            return ibis.literal(True)
+        return self.table[f"in_{analysis_id}"].fill_null(False)
+
     def subset(self, analysis_id: str, where: str | None) -> ir.Table:
         """The rows of an analysis (its ``where``), still in the engine."""
         if where is None:
             return self.table
-        return self.table.filter(self.table[f"in_{analysis_id}"].fill_null(False))
+        return self.table.filter(self.condition(analysis_id, where))
+
+    def prefetch_present(self, columns) -> None:
+        """:meth:`present` of several columns in one query (each query has a fixed cost on a
+        cluster engine): the distinct values collected per column, and whether it has nulls."""
+        todo = [c for c in dict.fromkeys(columns) if c not in self._present and c in self.table.columns]
+        if not todo:
+            return
+        t = self.table
+        metrics = {}
+        for i, c in enumerate(todo):
+            metrics[f"v{i}"] = t[c].collect(distinct=True)
+            metrics[f"n{i}"] = count_if(t[c].isnull())
+        row = t.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+        for i, c in enumerate(todo):
+            values = [v for v in (row[f"v{i}"] or []) if not (isinstance(v, float) and v != v)]
+            if t[c].type().is_integer() and row[f"n{i}"]:
+                values = [float(v) for v in values]  # pandas holds integers with nulls as floats
+            self._present[c] = pd.unique(pd.Series(values, dtype=object)) if values else np.array([], dtype=object)
 
     def present(self, column: str) -> np.ndarray:
         """The distinct non-missing values of a column over the whole table, as pandas would
-        hold them in the fetched column (same Ibis conversion, nulls included in the query)."""
+        hold them in the fetched column (integers with nulls as floats; NaN is missing)."""
         if column not in self._present:
-            values = self.table.select(column).distinct().execute()[column]
-            self._present[column] = pd.unique(values.dropna())
+            self.prefetch_present([column])
         return self._present[column]
 
     def one_row(self, t: ir.Table, **metrics) -> dict:

@@ -86,23 +86,46 @@ def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
     return float(np.median(values[np.searchsorted(cum, np.asarray(middle) + 1, side="left")]))
 
 
-def check(data: AnalysisData, analysis, anchor: Anchor, origin_text: str) -> dict | None:
+def _screen_metrics(data: AnalysisData, analysis, key: str) -> dict:
+    """Counts of one analysis's immortal-time screen, as aggregates over the whole table:
+    patients with a time, with a positive gap, and followed through it."""
+    t = data.engine.table
+    time = t[f"{analysis.endpoint}_time"]
+    rows = data.engine.condition(analysis.id, analysis.where) & time.notnull()
+    days = _gap_days(t, analysis)
+    # (days / days-per-unit: the arithmetic of the patient-level gap, in the engine's doubles)
+    through = rows & (days > 0) & (time >= days.cast("float64") / DAYS_PER_UNIT[data.unit])
+    return {f"{key}n": count_if(rows), f"{key}positive": count_if(rows & (days > 0)), f"{key}through": count_if(through)}
+
+
+def screen(data: AnalysisData, analyses: list) -> dict[str, dict]:
+    """The counts of :func:`check` for several analyses in one query (a query has a fixed cost
+    on a cluster engine)."""
+    todo = [a for a in analyses if anchor_column(a.id) in data.engine.columns]
+    metrics = {}
+    for i, a in enumerate(todo):
+        metrics.update(_screen_metrics(data, a, f"a{i}_"))
+    row = data.engine.one_row(data.engine.table, **metrics)
+    return {a.id: {k: row[f"a{i}_{k}"] for k in ("n", "positive", "through")} for i, a in enumerate(todo)}
+
+
+def check(data: AnalysisData, analysis, anchor: Anchor, origin_text: str, totals: dict | None = None) -> dict | None:
     """The immortal-time warning of one analysis, or ``None`` when no patient has a gap.
 
     From aggregates: patients with a time, with a positive gap and followed through it
-    (counts), and the gaps per group as a frequency table of whole days, from which the
-    medians are read exactly as ``numpy.nanmedian`` reads them from one value per patient.
+    (counts; ``totals`` when :func:`screen` already counted them), and the gaps per group as a
+    frequency table of whole days, from which the medians are read exactly as
+    ``numpy.nanmedian`` reads them from one value per patient.
     """
     if anchor_column(analysis.id) not in data.engine.columns:
+        return None
+    if totals is None:
+        totals = screen(data, [analysis])[analysis.id]
+    if totals["n"] == 0 or totals["positive"] == 0:
         return None
     rows = _rows_with_time(data, analysis)
     days = _gap_days(rows, analysis)
     per_unit = DAYS_PER_UNIT[data.unit]
-    # (days / days-per-unit: the arithmetic of the patient-level gap, in the engine's doubles)
-    through = (days > 0) & (rows[f"{analysis.endpoint}_time"] >= days.cast("float64") / per_unit)
-    totals = data.engine.one_row(rows, n=rows.count(), positive=count_if(days > 0), through=count_if(through))
-    if totals["n"] == 0 or totals["positive"] == 0:
-        return None
     by = getattr(analysis, "by", None) or getattr(analysis, "exposure", None)
     by_col = data.variable(by).name if by is not None else None
     freq = data.engine.grouped(rows.mutate(_gap_days=days), [*([by_col] if by_col else []), "_gap_days"])

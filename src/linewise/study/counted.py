@@ -102,12 +102,13 @@ def _labelled(data: AnalysisData, counts: pd.DataFrame, by: str | None, strata: 
     return out
 
 
-def survival_rows(t, endpoint: str, *, entry: bool = True):
-    """The engine's version of :meth:`AnalysisData.survival`: the condition selecting rows with a
-    time (and a usable entry), the entry column (or None) and the exclusion counts as metrics."""
+def survival_rows(t, cond, endpoint: str, *, entry: bool = True):
+    """The engine's version of :meth:`AnalysisData.survival` on the rows of ``t`` where ``cond``
+    holds (None: all rows): the condition selecting rows with a time (and a usable entry), the
+    entry column (or None) and the exclusion counts as metrics."""
     time = t[f"{endpoint}_time"]
-    keep = time.notnull()
-    metrics = {"_rows": t.count(), "_with_time": count_if(keep)}
+    keep = time.notnull() if cond is None else cond & time.notnull()
+    metrics = {"_rows": t.count() if cond is None else count_if(cond), "_with_time": count_if(keep)}
     entry_col = f"{endpoint}_entry" if entry and f"{endpoint}_entry" in t.columns else None
     if entry_col is not None:
         e = t[entry_col]
@@ -125,20 +126,39 @@ def _excluded(row: dict) -> dict:
     return out
 
 
-def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis) -> dict:
-    ep = data.endpoints[a.endpoint]
-    t = data.engine.subset(a.id, a.where)
-    keep, entry_col, metrics = survival_rows(t, a.endpoint)
+def _km_rows(data: AnalysisData, a: KaplanMeierAnalysis):
+    """Rows of a Kaplan-Meier analysis: those used (``known``), the entry column and the counts
+    of the rows left out, as metrics over the whole table."""
+    t = data.engine.table
+    cond = data.engine.condition(a.id, a.where) if a.where else None
+    keep, entry_col, metrics = survival_rows(t, cond, a.endpoint)
     known = keep
-    by_col = data.variable(a.by).name if a.by is not None else None
-    strata_col = data.variable(a.strata).name if a.strata is not None else None
-    for col in (by_col, strata_col):
-        if col is not None:
-            known = known & t[col].notnull()
+    for name in (a.by, a.strata):
+        if name is not None:
+            known = known & t[data.variable(name).name].notnull()
     metrics["_kept"] = count_if(keep)
     metrics["_known"] = count_if(known)
-    row = data.engine.one_row(t, **metrics)
+    return known, entry_col, metrics
+
+
+def prefetch_km(data: AnalysisData, analyses: list[KaplanMeierAnalysis]) -> dict[str, dict]:
+    """The row counts of several Kaplan-Meier analyses in one query (fixed cost per query)."""
+    metrics = {}
+    for i, a in enumerate(analyses):
+        metrics.update({f"a{i}{k}": v for k, v in _km_rows(data, a)[2].items()})
+    row = data.engine.one_row(data.engine.table, **metrics)
+    return {a.id: {k: row[f"a{i}{k}"] for k in _km_rows(data, a)[2]} for i, a in enumerate(analyses)}
+
+
+def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis, counted: dict | None = None) -> dict:
+    """A Kaplan-Meier block from counts (``counted``: its row counts from :func:`prefetch_km`)."""
+    ep = data.endpoints[a.endpoint]
+    known, entry_col, metrics = _km_rows(data, a)
+    row = dict(counted) if counted is not None else data.engine.one_row(data.engine.table, **metrics)
     n_kept, n_known = row.pop("_kept"), row.pop("_known")
+    by_col = data.variable(a.by).name if a.by is not None else None
+    strata_col = data.variable(a.strata).name if a.strata is not None else None
+    t = data.engine.table
     block = block_header(data, a.id, a.endpoint, ep, a.title, a.by)
     block["excluded"] = {**_excluded(row), "missing_group": n_kept - n_known}
     if n_known == 0:
@@ -186,7 +206,7 @@ def run_landmark(data: AnalysisData, a: LandmarkAnalysis, anchor: str | None) ->
     """
     ep = data.endpoints[a.endpoint]
     t = data.engine.subset(a.id, a.where)
-    keep, _, metrics = survival_rows(t, a.endpoint, entry=False)
+    keep, _, metrics = survival_rows(t, None, a.endpoint, entry=False)
     at_risk = keep & (t[f"{a.endpoint}_time"] > a.at)
     decided = at_risk
     if anchor is not None:

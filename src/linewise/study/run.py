@@ -61,6 +61,7 @@ from .cohort import (
 )
 from .compiler import Typed, VType
 from .counted import (
+    prefetch_km,
     run_follow_up,
     run_kaplan_meier,
     run_landmark,
@@ -84,6 +85,7 @@ from .spec import (
     StudySpec,
     SubgroupAnalysis,
     TableOneAnalysis,
+    VarKind,
 )
 
 RESULTS_FILE = "results.json"
@@ -375,20 +377,27 @@ def analyse(spec: StudySpec, engine: EngineTable, var_info: dict, anchors: dict)
     group = spec.groups.name if spec.groups is not None else None
     data = AnalysisData(pd.DataFrame(index=pd.RangeIndex(n)), var_info, endpoints, dict(spec.responses),
                         spec.time_unit, group, engine, where_columns(spec))
+    if n:  # the category values of the variables, in one query
+        engine.prefetch_present(v.name for v in var_info.values() if v.kind is VarKind.CATEGORICAL)
     # the immortal-time screen (aggregates) first: it decides whether remedies need patient rows
-    checks = {a.id: bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint)) for a in spec.analyses
-              if isinstance(a, KaplanMeierAnalysis | CoxAnalysis | SubgroupAnalysis) and a.id in anchors} if n else {}
+    comparative = [a for a in spec.analyses
+                   if isinstance(a, KaplanMeierAnalysis | CoxAnalysis | SubgroupAnalysis) and a.id in anchors]
+    totals = bias.screen(data, comparative) if n and comparative else {}
+    checks = {a.id: bias.check(data, a, anchors[a.id], _origin_text(spec, a.endpoint), totals.get(a.id))
+              for a in comparative} if n else {}
     gaps = {a.id for a in spec.analyses if bias.needs_patient_gaps(a, checks.get(a.id))}
     needed = patient_columns(spec, var_info, gaps, engine.columns) if n else []
     if needed:
         data.table = aggregates.fetch_patient_rows(engine.table, needed)
     res: dict = {"schema": SCHEMA, "survival": [], "cox": [], "subgroups": [], "responses": [],
                  "follow_up": {"time_unit": spec.time_unit.value, "rows": []}, "bias": []}
+    km = [a for a in spec.analyses if isinstance(a, KaplanMeierAnalysis)]
+    km_rows = prefetch_km(data, km) if km else {}
     for a in spec.analyses:
         if isinstance(a, TableOneAnalysis):
             res["table_one"] = run_table_one(data, a) if n else None
         elif isinstance(a, KaplanMeierAnalysis):
-            res["survival"].append(run_kaplan_meier(data, a))
+            res["survival"].append(run_kaplan_meier(data, a, km_rows.get(a.id)))
         elif isinstance(a, CoxAnalysis):
             res["cox"].extend(run_cox(data, a) if n else [])
         elif isinstance(a, SubgroupAnalysis):
@@ -421,8 +430,10 @@ def analyse(spec: StudySpec, engine: EngineTable, var_info: dict, anchors: dict)
     res["methods"] = _methods(spec, var_info)
     covariates = [v for name, v in var_info.items() if name in spec.covariates]
     counts = _column_counts(engine, endpoints, covariates) if n else {}
-    res["groups"] = _groups_summary(spec, engine)
-    res["endpoints"] = _endpoint_summary(spec, engine, endpoints, counts)
+    keys = [*([group] if group else []), *[f"{e}_status" for e in endpoints]]
+    combos = engine.grouped(engine.table, keys) if n and keys else None
+    res["groups"] = _groups_summary(spec, combos)
+    res["endpoints"] = _endpoint_summary(endpoints, combos, counts)
     res["covariates"] = [{"name": v.name, "label": v.label, "kind": v.kind.value, "levels": v.levels,
                           "reference": v.reference, "known_at": v.anchor.describe() if v.anchor else None,
                           "missing": counts.get(f"missing.{v.name}", 0) if v.name in engine.columns else None}
@@ -480,26 +491,28 @@ def _find_models(res, aid):
     return [m for m in res["cox"] if m["analysis"] == aid and m.get("remedy") is None]
 
 
-def _groups_summary(spec: StudySpec, engine: EngineTable) -> dict | None:
+def _sizes(combos: pd.DataFrame | None, column: str) -> dict:
+    """Patients per non-missing value of ``column``, from the counts per combination of the
+    group and status columns (one query for all of them)."""
+    if combos is None or not len(combos):
+        return {}
+    sums = combos.groupby(column, dropna=True, sort=True)["n"].sum()
+    return {k: int(v) for k, v in sums.items()}
+
+
+def _groups_summary(spec: StudySpec, combos: pd.DataFrame | None) -> dict | None:
     if spec.groups is None:
         return None
-    counts = {}
-    if engine.n_rows:
-        sizes = engine.grouped(engine.table, [spec.groups.name])
-        counts = {k: int(v) for k, v in zip(sizes[spec.groups.name], sizes["n"], strict=True) if pd.notna(k)}
+    counts = _sizes(combos, spec.groups.name)
     return {"variable": spec.groups.name, "label": spec.groups.label, "reference": spec.groups.reference_level,
             "levels": [{"name": lv.name, "label": lv.label or lv.name, "definition": lv.when,
                         "n": int(counts.get(lv.name, 0))} for lv in spec.groups.levels]}
 
 
-def _endpoint_summary(spec: StudySpec, engine: EngineTable, endpoints: dict, counts: dict) -> list[dict]:
+def _endpoint_summary(endpoints: dict, combos: pd.DataFrame | None, counts: dict) -> list[dict]:
     out = []
     for n, ep in endpoints.items():
-        status = {}
-        if engine.n_rows:
-            col = f"{n}_status"
-            by = engine.grouped(engine.table, [col]).dropna(subset=[col]).sort_values(col)
-            status = {str(k): int(v) for k, v in zip(by[col], by["n"], strict=True)}
+        status = {str(k): v for k, v in _sizes(combos, f"{n}_status").items()}
         out.append({"name": n, "label": ep.label, "preset": ep.preset, "origin": ep.origin, "line": ep.line,
                     "events": list(ep.events), "censor": ep.censor, "censor_at_next_line": ep.censor_at_next_line,
                     "death_window_days": ep.death_window_days, "entry": ep.entry,
