@@ -186,13 +186,15 @@ def run(sizes: list[int], *, pandas_max: int = PANDAS_MAX, data: Path | None = N
             _report(rows[-1])
             if n <= pandas_max:
                 rows.append({"task": task, "n": n, "tool": "pandas groupby-apply", **_child("pandas", tmp)})
-                pandas_ref = (n, rows[-1]["seconds"])
+                pandas_ref = (n, rows[-1]["seconds"], rows[-1]["peak_mb"])
                 _report(rows[-1])
             elif pandas_ref is not None:
-                m, secs = pandas_ref
+                # it holds every record in memory: its peak grows with the records as well
+                m, secs, peak = pandas_ref
                 rows.append({"task": task, "n": n, "tool": "pandas groupby-apply", "seconds": secs * n / m,
                              "peak_mb": None, "lines": None, "load": None,
-                             "note": f"EXTRAPOLATED (not run): {secs:.1f} s at {m:,} patients x {n / m:g}"})
+                             "note": f"EXTRAPOLATED (not run): {secs:.1f} s at {m:,} patients x {n / m:g}; "
+                                     f"peak ~{peak * n / m / 1024:.0f} GB extrapolated"})
     if engines_n:
         rows.extend(run_engines(engines_n))
     return rows
