@@ -10,7 +10,8 @@ statement over *all* patients; the only Python loop runs over the line number.
    drug and day), and cut each phase into *islands* at gaps: gaps-and-islands with window
    functions — the running maximum of end dates over the preceding rows (so overlapping records
    never make a false gap); a row whose start lies more than the discontinuation gap after it
-   opens a new island (``sum`` of the flags = island number). Lines never cross islands.
+   opens a new island (``sum`` of the flags = island number). Lines never cross islands. The
+   collapse rides on the same window pass (first record of each run), not a hash aggregate.
 2. **Iterate over line number** (:func:`next_starts`): with the start ``L`` of the current line
    of every open island, the regimen is the set of drugs started in ``[L, L + window]``; the
    next line starts at the first later record that is neither a regimen drug, nor an in-family
@@ -19,7 +20,11 @@ statement over *all* patients; the only Python loop runs over the line number.
    drop out. Iterations = the largest number of lines in an island (about 10); each costs one
    hash join of the remaining records with the open islands plus one windowed sort.
 3. **Assign** (:func:`assign_lines`): each record belongs to the last line start on or before
-   it (a left join on the start day plus a running maximum of the line index).
+   it (an equi-join on the island plus the range up to the next start).
+
+:func:`derive_lines` runs the steps batch by batch over ranges of patients (``batch_patients``):
+patients are independent, and a batch's working set fits in memory where all patients' would
+spill every sort to disk.
 
 :mod:`.summarize` then aggregates the records of each line into the derived line (regimen,
 dates, start and end rule, maintenance, substitutes, add-ons). Recursive SQL would express the
