@@ -5,8 +5,9 @@ For each size, a synthetic registry (Parquet) is bulk-loaded into a fresh store 
 importer is benchmarked separately (``bench_import``) — and then, each in its own subprocess so
 that the peak resident memory is that of the Python process of that engine alone:
 
-* ``study C``: ``run_study("tdm1_treatment_sequences")`` (cohort SQL pushed down, the analysis
-  table fetched, KM / log-rank / Cox / tests in numpy);
+* ``study C``: ``run_study("tdm1_treatment_sequences")`` (cohort SQL pushed down; the analysis
+  table written to Parquet by the engine; KM, log-rank, follow-up and Table 1 counts aggregated
+  in the engine; one fetch of the Cox / Table 1-median columns for Cox and rank tests in numpy);
 * ``KM + log-rank pushdown``: PFS on the first T-DM1 line by line group from risk-set counts
   aggregated in the engine (only the counts leave it).
 
