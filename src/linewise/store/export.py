@@ -1,12 +1,13 @@
 """Write a table of the engine to a local Parquet file without a pandas copy of it.
 
 DuckDB writes the file itself (``COPY (query) TO 'file' (FORMAT parquet)``, through Ibis's
-``to_parquet``). A server engine streams the rows to this process in Arrow record batches
-(``to_pyarrow_batches``: a server-side cursor on PostgreSQL), which are appended to the file
-one at a time, so the memory held is one batch. (Ibis's PySpark backend collects the result
-before handing out batches; on a cluster, write the table with Spark's own writer to shared
-storage instead.) Spark's ``to_parquet`` writes a directory of part files on the cluster,
-which is why it is not used here. The CSV copy is made from the Parquet file, batch by batch.
+``to_parquet``). PostgreSQL streams the rows to this process in Arrow record batches
+(``to_pyarrow_batches``: a server-side cursor), which are appended to the file one at a time,
+so the memory held is one batch. Spark hands the result over as Arrow (``DataFrame.toArrow``,
+collected by the driver: Ibis's PySpark batches would go through pandas row by row first),
+written in row groups; Spark's own ``to_parquet`` writes a directory of part files on the
+cluster's storage, which is why it is not used for this local file. The CSV copy is made from
+the Parquet file, batch by batch.
 
 Dates are written as dates (``2016-03-07``): timestamp columns are cast to dates first.
 
@@ -50,6 +51,14 @@ def write_parquet(con: ibis.BaseBackend, expr: ir.Table, path: str | Path, *, or
         expr = expr.order_by(order_by)
     if con.name == "duckdb":
         con.to_parquet(expr, path)
+        return path
+    if con.name == "pyspark":
+        # Spark's own Arrow collection (no pandas on the way; Ibis's batches go through pandas
+        # row by row), written in row groups
+        table = con._session.sql(con.compile(expr)).toArrow()
+        with pq.ParquetWriter(path, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+                writer.write_batch(batch)
         return path
     with expr.to_pyarrow_batches(chunk_size=BATCH_ROWS) as reader:
         with pq.ParquetWriter(path, reader.schema) as writer:
