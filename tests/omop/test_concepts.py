@@ -15,6 +15,7 @@ from linewise.omop import concepts as cs
 from linewise.omop.cdm import Cdm
 from linewise.omop.mapping import map_cdm
 from linewise.omop.synth import write_omop
+from linewise.omop.values import VERIFIED_ANSWERS
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "omop.md"
 
@@ -88,5 +89,6 @@ def test_every_code_is_in_the_verification_table():
     codes |= {d.rxnorm for d in DEFAULT.drugs if d.rxnorm} | {d.atc for d in DEFAULT.drugs if d.atc}
     codes |= {str(i) for i in (cs.CANCER_DRUG_TREATMENT, cs.TREATMENT_REGIMEN, cs.EPISODE_DERIVED,
                                cs.DRUG_EXPOSURE_ID_FIELD, 8507, 8532)}
+    codes |= {str(i) for i in VERIFIED_ANSWERS} | {code for _, _, code, _ in VERIFIED_ANSWERS.values()}
     missing = sorted(c for c in codes if not re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text))
     assert missing == []

@@ -42,6 +42,17 @@ def _print_report(report) -> None:
         for r in report.unmapped_drugs.itertuples():
             console.print(f"  {r.drug_concept_id} {r.concept_name or '?'} ({r.vocabulary_id} {r.concept_code}): {r.records:,}",
                           markup=False, highlight=False)
+    import pandas as pd
+
+    values = report.unmapped_values
+    if values is not None and len(values):
+        console.print("most frequent unmapped ER / PgR / HER2 results:")
+        for r in values.itertuples():
+            held = "; ".join(x for x in (
+                f"answer concept {r.value_as_concept_id} {r.answer_name or '?'}" if pd.notna(r.value_as_concept_id) and r.value_as_concept_id != 0 else "",
+                f"text {r.value_text!r}" if isinstance(r.value_text, str) else "",
+                f"number {r.value_as_number:g}" if pd.notna(r.value_as_number) else "") if x) or "no value"
+            console.print(f"  {r.table} {r.test}: {r.reason} ({held}): {r.records:,}", markup=False, highlight=False)
     if report.empty_sets:
         console.print("concept sets with no concept in this instance: " + ", ".join(report.empty_sets))
 
@@ -98,4 +109,5 @@ def synth_omop(out: str, patients: int, seed: int, chunk_size: int, progress=Non
         table.add_row(name, f"{n:,}")
     console.print(table)
     console.print(f"planted unmappable drug records: {res.planted_unmapped_drug:,} outside the vocabulary, "
-                  f"{res.planted_zero_concept:,} with drug_concept_id 0")
+                  f"{res.planted_zero_concept:,} with drug_concept_id 0; unresolvable results: "
+                  f"{res.planted_unknown_answer:,} unknown answer concepts, {res.planted_unparsed_text:,} unreadable texts")

@@ -22,8 +22,9 @@ The sets (docs/omop.md lists them with their meaning):
   31150-6 (FISH; positive = amplified). 48676-1 *HER2 [Interpretation] in Tissue* is the
   overall HER2 status, neither an IHC score nor an ISH result, so it is in no set (its records
   are counted as "outside the concept sets"); results as ``value_as_concept_id`` in the
-  *positive* / *negative* sets (SNOMED 10828004 / 260385009, LOINC answers LA6576-8 /
-  LA6577-6);
+  *positive* / *negative* / *equivocal* sets (SNOMED 10828004 / 260385009 / 42425007, LOINC
+  answers LA6576-8 / LA6577-6), and further by answer name, source text or number
+  (:mod:`linewise.omop.values`);
 * drugs — the RxNorm ingredient (RXCUI) of every drug in :mod:`linewise.lines.vocabulary`
   that has one; a drug without an RXCUI there cannot be found in OMOP by code and is listed by
   :func:`drugs_without_rxnorm`.
@@ -113,13 +114,15 @@ POSITIVE = ConceptSet("positive", Domain.MEAS_VALUE, (("SNOMED", "10828004"), ("
                       "Positive result.", descendants=False)
 NEGATIVE = ConceptSet("negative", Domain.MEAS_VALUE, (("SNOMED", "260385009"), ("LOINC", "LA6577-6")),
                       "Negative result.", descendants=False)
+EQUIVOCAL = ConceptSet("equivocal", Domain.MEAS_VALUE, (("SNOMED", "42425007"),),
+                       "Equivocal result (HER2 IHC: score 2+).", descendants=False)
 ECOG = ConceptSet("ecog", Domain.MEASUREMENT, _l("89247-1"), "ECOG performance status score (value_as_number).")
 BREAST_SURGERY = ConceptSet("breast_surgery", Domain.PROCEDURE, _s("69031006", "172043006"),
                             "Excision of breast tissue (SNOMED 69031006), Simple mastectomy (SNOMED 172043006), "
                             "and their descendants.")
 
 ALL_SETS: tuple[ConceptSet, ...] = (BREAST_CANCER, *METASTASIS_SITES.values(), ER_TEST, PGR_TEST, HER2_IHC, HER2_ISH,
-                                    POSITIVE, NEGATIVE, ECOG, BREAST_SURGERY)
+                                    POSITIVE, NEGATIVE, ECOG, BREAST_SURGERY, EQUIVOCAL)
 
 #: OMOP concepts the episodes are written with (fixed standard concept ids; sources in docs/omop.md).
 CANCER_DRUG_TREATMENT = 32941  # Episode "Cancer Drug Treatment": a line of therapy (as OHDSI's ETL-LambdaBuilder)
@@ -178,5 +181,5 @@ def resolve(concept: ibis.Table, ancestor: ibis.Table | None, codes: ibis.Table,
 
 
 __all__ = ["ALL_SETS", "BREAST_CANCER", "CANCER_DRUG_TREATMENT", "ConceptSet", "DRUG_EXPOSURE_ID_FIELD", "Domain",
-           "EPISODE_DERIVED", "ECOG", "ER_TEST", "HER2_IHC", "HER2_ISH", "METASTASIS_SITES", "NEGATIVE", "PGR_TEST",
+           "EPISODE_DERIVED", "ECOG", "EQUIVOCAL", "ER_TEST", "HER2_IHC", "HER2_ISH", "METASTASIS_SITES", "NEGATIVE", "PGR_TEST",
            "POSITIVE", "TREATMENT_REGIMEN", "codes_table", "drug_codes", "drugs_without_rxnorm", "resolve"]

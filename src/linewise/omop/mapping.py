@@ -9,7 +9,8 @@ there too), after which ``linewise lines`` and ``linewise run`` work on OMOP dat
 
 Who is a patient: a person with a condition in the breast-cancer concept set. Their
 metastatic diagnosis is the first metastasis condition; ER / PgR / HER2 the latest test
-result; drug records map to a vocabulary drug through their RxNorm ingredient (RXCUI), or
+result that resolves to a registry value (:mod:`linewise.omop.values`: answer concept id,
+answer name, source text, number; records of ``measurement`` and ``observation``); drug records map to a vocabulary drug through their RxNorm ingredient (RXCUI), or
 when the vocabulary has no RXCUI for the drug, through the ingredient's name.
 """
 
@@ -26,6 +27,7 @@ from .. import __version__
 from ..errors import LinewiseError
 from ..lines.vocabulary import DEFAULT, Vocabulary
 from . import concepts as cs
+from . import values as vs
 from .cdm import Cdm
 
 _EPOCH = _dt.date(1970, 1, 1)
@@ -34,14 +36,18 @@ _EPOCH = _dt.date(1970, 1, 1)
 @dataclass(frozen=True)
 class MappingReport:
     """What the mapping did with every record: ``counts`` (one row per table and outcome),
-    ``unmapped_drugs`` (the most frequent drug concepts that matched no vocabulary drug) and
-    ``empty_sets`` (concept sets that resolved to no concept of this instance)."""
+    ``unmapped_drugs`` (the most frequent drug concepts that matched no vocabulary drug),
+    ``empty_sets`` (concept sets that resolved to no concept of this instance) and
+    ``unmapped_values`` (the most frequent ER / PgR / HER2 results that resolved to no
+    registry value: table, test set, reason, answer concept id and name, source text,
+    number, records)."""
 
     counts: pd.DataFrame
     unmapped_drugs: pd.DataFrame
     empty_sets: tuple[str, ...]
     cdm_version: str | None = None
     problems: tuple[str, ...] = ()
+    unmapped_values: pd.DataFrame | None = None
 
     def count(self, table: str, outcome: str) -> int:
         sel = self.counts[(self.counts["table"] == table) & (self.counts["outcome"] == outcome)]
@@ -71,6 +77,7 @@ class OmopMapping:
     drug_map: ibis.Table = field(repr=False)
     _persons: ibis.Table = field(repr=False, default=None)
     problems: tuple[str, ...] = ()
+    results: ibis.Table | None = field(repr=False, default=None)
 
     def report(self, top: int = 20) -> MappingReport:
         """Count records read / mapped / left out per table (a few aggregate queries)."""
@@ -88,11 +95,15 @@ class OmopMapping:
                                      (c.set_name.startswith("metastasis_"), "mapped (metastatic site)"),
                                      else_="not mapped: outside the concept sets"))
         rows += _grouped(c, "condition_occurrence", "kind")
+        res = self.results
+        res = res.mutate(kind=ibis.ifelse(res.value.notnull(), "mapped (" + res.set_name + ")",
+                                          "not mapped: " + res.set_name + ", " + res.reason.substitute(vs.REASONS)))
         meas = cdm.table("measurement", ("person_id", "measurement_concept_id"))
         m = meas.left_join(sets, meas.measurement_concept_id == sets.concept_id)
-        m = m.mutate(kind=ibis.ifelse(m.set_name.isin(["er_test", "pgr_test", "her2_ihc", "her2_ish", "ecog"]),
-                                      "mapped (" + m.set_name + ")", "not mapped: outside the concept sets"))
-        rows += _grouped(m, "measurement", "kind")
+        m = m.filter(m.set_name.isnull() | ~m.set_name.isin(list(vs.RESULT_SETS)))
+        m = m.mutate(kind=ibis.ifelse(m.set_name == "ecog", "mapped (ecog)", "not mapped: outside the concept sets"))
+        rows += sorted(_grouped(m, "measurement", "kind") + _grouped(res.filter(res.source == "measurement"), "measurement", "kind"),
+                       key=lambda r: r[1])
         drug = cdm.table("drug_exposure", ("person_id", "drug_concept_id"))
         d = drug.left_join(self.drug_map, drug.drug_concept_id == self.drug_map.concept_id)
         d = d.left_join(cohort.mutate(in_cohort=ibis.literal(True)), d.person_id == cohort.person_id)
@@ -104,11 +115,16 @@ class OmopMapping:
             else_="mapped"))
         rows += _grouped(d, "drug_exposure", "kind")
         unusable = {p.split(":", 1)[0] for p in self.problems}
-        for name in ("observation", "procedure_occurrence", "death", "observation_period"):
+        if cdm.has("observation") and "observation" not in unusable:
+            obs = res.filter(res.source == "observation")
+            got = _grouped(obs, "observation", "kind")
+            rest = int(cdm.table("observation").count().execute()) - sum(r[2] for r in got)
+            rows += got + [("observation", "read, not used (outside the ER / PgR / HER2 sets)", rest)]
+        for name in ("procedure_occurrence", "death", "observation_period"):
             if cdm.has(name) and name not in unusable:
                 n = int(cdm.table(name).count().execute())
                 used = {"death": "mapped (death date)", "observation_period": "mapped (last contact)",
-                        "procedure_occurrence": "read (breast surgery date)", "observation": "read, not used"}[name]
+                        "procedure_occurrence": "read (breast surgery date)"}[name]
                 rows.append((name, used, n))
         for name in ("episode", "episode_event"):
             if cdm.has(name):
@@ -123,7 +139,19 @@ class OmopMapping:
         empty = tuple(s.name for s in cs.ALL_SETS if s.name not in used_sets)
         counts = pd.DataFrame(rows, columns=["table", "outcome", "records"])
         counts["records"] = counts["records"].astype("int64")
-        return MappingReport(counts, top_df, empty, cdm.version(), self.problems)
+        return MappingReport(counts, top_df, empty, cdm.version(), self.problems, _unmapped_values(res, top))
+
+
+def _unmapped_values(res: ibis.Table, top: int) -> pd.DataFrame:
+    """The most frequent unresolved results, by what they held (the answer concept, the text)."""
+    bad = res.filter(res.value.isnull())
+    keys = ["source", "set_name", "reason", "value_as_concept_id", "answer_name", "value_text", "value_as_number"]
+    bad = bad.select(*keys[:3], value_as_concept_id=bad.value_as_concept_id.cast("int64"), answer_name=bad.answer_name,
+                     value_text=bad.value_text, value_as_number=bad.value_as_number.cast("float64"))
+    agg = bad.group_by(keys).aggregate(records=bad.count())
+    df = agg.order_by([ibis.desc("records"), *keys]).limit(top).execute()
+    df["reason"] = df["reason"].map(vs.REASONS)
+    return df.rename(columns={"source": "table", "set_name": "test"}).reset_index(drop=True)
 
 
 def _grouped(t: ibis.Table, table: str, col: str) -> list[tuple[str, str, int]]:
@@ -178,22 +206,19 @@ def map_cdm(cdm: Cdm, vocabulary: Vocabulary = DEFAULT) -> OmopMapping:
     sites = met.group_by(["person_id", "site"]).aggregate(date_detected=met.condition_start_date.min())
     sites = sites.semi_join(persons, "person_id")
 
-    meas = cdm.table("measurement", ("person_id", "measurement_concept_id", "measurement_date", "value_as_number",
-                                     "value_as_concept_id", "measurement_id"))
-    m = meas.join(sets, meas.measurement_concept_id == sets.concept_id)
-    values = sets.filter(sets.set_name.isin(["positive", "negative"])).rename(value_set="set_name", value_id="concept_id")
-    m = m.left_join(values, m.value_as_concept_id == values.value_id)
-    latest = ibis.window(group_by=[m.person_id, m.set_name], order_by=[ibis.desc(m.measurement_date), ibis.desc(m.measurement_id)])
-    m = m.mutate(rank=ibis.row_number().over(latest))
-    last = m.filter(m.rank == 0)
-    status = last.value_set.substitute({"positive": "positive", "negative": "negative"})
-    her2_score = last.value_as_number.cast("float64").round().cast("int64").cast("string")
+    problems: list[str] = []
+    results = _results(cdm, sets, problems)
+    ok = results.filter(results.value.notnull())
+    # the latest result per test; on the same day measurement before observation, then the
+    # highest record id (the rule the numeric HER2 score always followed)
+    latest = ibis.window(group_by=[ok.person_id, ok.set_name],
+                         order_by=[ibis.desc(ok.result_date), ok.source, ibis.desc(ok.record_id)])
+    ok = ok.mutate(rank=ibis.row_number().over(latest))
+    last = ok.filter(ok.rank == 0)
     tests = last.group_by("person_id").aggregate(
-        er_status=status.max(where=last.set_name == "er_test"),
-        pgr_status=status.max(where=last.set_name == "pgr_test"),
-        her2_ihc=ibis.ifelse(her2_score == "0", "0", her2_score + "+").max(where=last.set_name == "her2_ihc"),
-        her2_ish=last.value_set.substitute({"positive": "amplified", "negative": "not_amplified"}).max(where=last.set_name == "her2_ish"),
-    )
+        **{col: last.value.max(where=last.set_name == name) for name, col in vs.RESULT_SETS.items()})
+    meas = cdm.table("measurement", ("person_id", "measurement_concept_id", "measurement_date", "value_as_number"))
+    m = meas.join(sets, meas.measurement_concept_id == sets.concept_id)
     ecog = m.filter(m.set_name == "ecog")
     ps = ecog.select(patient_id=ecog.person_id.cast("string"), assessment_date=ecog.measurement_date,
                      ecog=ecog.value_as_number.cast("float64").round().cast("int32"))
@@ -204,7 +229,6 @@ def map_cdm(cdm: Cdm, vocabulary: Vocabulary = DEFAULT) -> OmopMapping:
     person = person.select("person_id", birth_date=birth,
                            sex=ibis.cases((person.gender_concept_id == 8532, "female"), (person.gender_concept_id == 8507, "male"),
                                           else_=ibis.null("string")))
-    problems: list[str] = []
     extras = [person, met_first, tests]
     death = _optional(cdm, "death", ("person_id", "death_date"), problems)
     if death is not None:
@@ -244,7 +268,38 @@ def map_cdm(cdm: Cdm, vocabulary: Vocabulary = DEFAULT) -> OmopMapping:
         drug_source_value=ibis.coalesce(d.drug_source_value, d.drug), drug=d.drug,
         start_date=d.drug_exposure_start_date, end_date=d.drug_exposure_end_date,
     )
-    return OmopMapping(cdm, patients, metastatic_sites, ps, drug_exposures, sets, dmap, persons, tuple(problems))
+    return OmopMapping(cdm, patients, metastatic_sites, ps, drug_exposures, sets, dmap, persons, tuple(problems), results)
+
+
+def _results(cdm: Cdm, sets: ibis.Table, problems: list[str]) -> ibis.Table:
+    """Every ``measurement`` (and ``observation``) record of the ER / PgR / HER2 sets with its
+    resolved ``value`` or the ``reason`` it has none (:func:`values.resolved_results`)."""
+    result_sets = sets.filter(sets.set_name.isin(list(vs.RESULT_SETS)))
+    parts = []
+    for table, concept_col, date_col, id_col, texts in (
+            ("measurement", "measurement_concept_id", "measurement_date", "measurement_id", ("value_source_value",)),
+            ("observation", "observation_concept_id", "observation_date", "observation_id",
+             ("value_source_value", "value_as_string"))):
+        need = ("person_id", concept_col, date_col, id_col, "value_as_number", "value_as_concept_id")
+        t = _optional(cdm, table, need, problems) if table == "observation" else cdm.table(table, need)
+        if t is None:
+            continue
+        full = cdm.table(table)
+        # value_source_value is new in observation with v5.4; value_as_string is its v5.3 text
+        found = [full[c].cast("string") for c in texts if c in full.columns]
+        text = (ibis.coalesce(*found) if len(found) > 1 else found[0]) if found else ibis.null("string")
+        t = full.select(*need, _text=text)
+        j = t.join(result_sets, t[concept_col] == result_sets.concept_id)
+        parts.append(j.select(
+            source=ibis.literal(table, "string"), person_id=j.person_id.cast("int64"), set_name=j.set_name,
+            result_date=j[date_col].cast("date"), record_id=j[id_col].cast("int64"),
+            value_as_concept_id=j.value_as_concept_id.cast("int64"), value_as_number=j.value_as_number.cast("float64"),
+            value_text=j._text))
+    records = parts[0]
+    for p in parts[1:]:
+        records = records.union(p, distinct=False)
+    concept = cdm.table("concept", ("concept_id", "concept_name"))
+    return vs.resolved_results(records, sets, concept)
 
 
 def _optional(cdm: Cdm, name: str, columns: tuple[str, ...], problems: list[str]) -> ibis.Table | None:

@@ -22,6 +22,20 @@ could be verified (RxNorm 1371046 is the brand name *Kadcyla* itself). Known unm
 are planted: every 25th patient has one acetaminophen record (a drug outside the vocabulary)
 and every 40th one record with ``drug_concept_id`` 0.
 
+Test results come as on real instances, in a mix that exercises every way
+:mod:`linewise.omop.values` resolves them (by ``person_id``): HER2 IHC as ``value_as_number``
+only (``% 4 == 0``), as an answer concept (``% 4 == 1``: 3+ as Athena's LOINC *Positive*
+45884084 or a local concept "IHC score 3+", 2+ as the SNOMED *Equivocal* concept, 0 / 1+ as
+local concepts named by their score), as ``value_source_value`` text only (``% 4 == 2``:
+"IHC 3+", "2+", "HER2 score 2+", with ``value_as_concept_id`` 0 or empty), or as number and
+text (``% 4 == 3``); ER / PgR as answer concepts — Athena's LOINC 45884084 / 45878583
+(``% 3 == 0``), SNOMED 9191 / 9189 (``% 3 == 1``), a local concept "Receptor positive (local)"
+read by its name (``% 3 == 2``) — in ``observation`` instead of ``measurement`` for every 7th
+patient; HER2 ISH as an answer concept or as the text "amplified" / "not amplified". Planted
+unresolvable results: every 30th patient has an extra HER2 IHC record with a local answer
+concept "Not performed (local)", every 45th an extra ER record whose only value is the text
+"see pathology report"; the mapping report must count exactly those.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -45,6 +59,7 @@ from ..lines.vocabulary import DEFAULT
 from ..synth import generate_registry
 from ..synth import regimens as rg
 from . import concepts as cs
+from . import values as vs
 from .cdm import TABLES, ddl
 
 LOCAL = 2_000_000_000
@@ -53,6 +68,13 @@ OMOP_GENERATED = "OMOP generated"  # concept_code written for the fixed OMOP-mad
 TDM1_BRANDED = LOCAL + 300_000
 ACETAMINOPHEN = LOCAL + 200_999
 NOISE_DRUG_EVERY, ZERO_CONCEPT_EVERY = 25, 40
+#: local answer concepts (read by name): HER2 IHC scores, receptor positive / negative, and one
+#: no rule reads (the planted unknown answer)
+IHC_SCORE_ANSWER = {score: LOCAL + 400_000 + i for i, score in enumerate(vs.SCORES)}
+RECEPTOR_ANSWER = {"positive": LOCAL + 400_010, "negative": LOCAL + 400_011}
+UNKNOWN_ANSWER = LOCAL + 400_099
+OBSERVATION_EVERY, UNKNOWN_ANSWER_EVERY, UNPARSED_TEXT_EVERY = 7, 30, 45
+UNPARSED_TEXT = "see pathology report"
 
 
 class OmopTarget(StrEnum):
@@ -80,6 +102,8 @@ class OmopSynthResult:
     rows: dict[str, int] = field(default_factory=dict)
     planted_unmapped_drug: int = 0
     planted_zero_concept: int = 0
+    planted_unknown_answer: int = 0
+    planted_unparsed_text: int = 0
 
 
 def _concepts() -> list[tuple]:
@@ -91,6 +115,7 @@ def _concepts() -> list[tuple]:
             (cs.EPISODE_DERIVED, "Episode algorithmically derived from EHR", "Type Concept", "Type Concept",
              "Type Concept", "S", OMOP_GENERATED),
             (cs.DRUG_EXPOSURE_ID_FIELD, "drug_exposure.drug_exposure_id", "Metadata", "CDM", "Field", "S", OMOP_GENERATED)]
+    athena = {(voc, code): (cid, name) for cid, (_, voc, code, name) in vs.VERIFIED_ANSWERS.items()}
     i = 1
     for s in cs.ALL_SETS:
         domain = s.domain.value
@@ -98,8 +123,15 @@ def _concepts() -> list[tuple]:
             cls = "Clinical Finding" if voc == "SNOMED" and domain == "Condition" else (
                 "Procedure" if domain == "Procedure" else "Answer" if code.startswith("LA") else
                 "Qualifier Value" if domain == "Meas Value" else "Lab Test")
-            rows.append((LOCAL + i, f"{s.name} ({voc} {code})", domain, voc, cls, "S", code))
+            # answer concepts with a verified Athena id keep it (and their name), as on a real instance
+            cid, name = athena.get((voc, code), (LOCAL + i, f"{s.name} ({voc} {code})"))
+            rows.append((cid, name, domain, voc, cls, "S", code))
             i += 1
+    for score, cid in IHC_SCORE_ANSWER.items():
+        rows.append((cid, f"IHC score {score} (local)", "Meas Value", "Local", "Answer", None, f"LW-HER2-IHC-{score}"))
+    for result, cid in RECEPTOR_ANSWER.items():
+        rows.append((cid, f"Receptor {result} (local)", "Meas Value", "Local", "Answer", None, f"LW-RECEPTOR-{result}"))
+    rows.append((UNKNOWN_ANSWER, "Not performed (local)", "Meas Value", "Local", "Answer", None, "LW-NOT-PERFORMED"))
     for j, name in enumerate(rg.DRUG_NAMES):
         d = DEFAULT.get(name)
         voc, code = ("RxNorm", d.rxnorm) if d.rxnorm else ("RxNorm Extension", f"OMOP-LW{j:04d}")
@@ -131,7 +163,7 @@ def _convert(con: duckdb.DuckDBPyConnection, reg: Path) -> None:
     sid = {k: _code_id(concepts, *k) for k in [
         ("breast_cancer", "SNOMED", "254837009"), ("er_test", "LOINC", "16112-5"), ("pgr_test", "LOINC", "16113-3"),
         ("her2_ihc", "LOINC", "85319-2"), ("her2_ish", "LOINC", "85318-4"), ("ecog", "LOINC", "89247-1"),
-        ("positive", "SNOMED", "10828004"), ("negative", "SNOMED", "260385009"), ("breast_surgery", "SNOMED", "69031006")]}
+        ("equivocal", "SNOMED", "42425007"), ("breast_surgery", "SNOMED", "69031006")]}
     site_ids = {site: _code_id(concepts, s.name, *s.codes[0]) for site, s in cs.METASTASIS_SITES.items()}
     pid = "CAST(substr(patient_id, 2) AS INTEGER)"
     con.execute(f"""INSERT INTO person (person_id, gender_concept_id, year_of_birth, month_of_birth, day_of_birth,
@@ -151,26 +183,8 @@ def _convert(con: duckdb.DuckDBPyConnection, reg: Path) -> None:
           SELECT {pid} pid, {sid[("breast_cancer", "SNOMED", "254837009")]} c, primary_diagnosis_date d, 'C50.9' src FROM r_patients
           UNION ALL
           SELECT {pid}, {site_case}, date_detected, 'C79: ' || site FROM r_metastatic_sites)""")
-    pos, neg = sid[("positive", "SNOMED", "10828004")], sid[("negative", "SNOMED", "260385009")]
-    con.execute(f"""INSERT INTO measurement (measurement_id, person_id, measurement_concept_id, measurement_date,
-        measurement_type_concept_id, value_as_number, value_as_concept_id, measurement_source_value, value_source_value)
-        SELECT row_number() OVER (ORDER BY pid, d, c), pid, c, d, {REGISTRY_TYPE}, num, val, src, vsrc FROM (
-          SELECT {pid} pid, {sid[("er_test", "LOINC", "16112-5")]} c, primary_diagnosis_date d, NULL::DOUBLE num,
-                 CASE er_status WHEN 'positive' THEN {pos} WHEN 'negative' THEN {neg} END val, 'ER' src, er_status vsrc
-            FROM r_patients WHERE er_status IS NOT NULL
-          UNION ALL
-          SELECT {pid}, {sid[("pgr_test", "LOINC", "16113-3")]}, primary_diagnosis_date, NULL,
-                 CASE pgr_status WHEN 'positive' THEN {pos} WHEN 'negative' THEN {neg} END, 'PgR', pgr_status
-            FROM r_patients WHERE pgr_status IS NOT NULL
-          UNION ALL
-          SELECT {pid}, {sid[("her2_ihc", "LOINC", "85319-2")]}, primary_diagnosis_date,
-                 CAST(replace(her2_ihc, '+', '') AS DOUBLE), NULL, 'HER2 IHC', her2_ihc FROM r_patients WHERE her2_ihc IS NOT NULL
-          UNION ALL
-          SELECT {pid}, {sid[("her2_ish", "LOINC", "85318-4")]}, primary_diagnosis_date, NULL,
-                 CASE her2_ish WHEN 'amplified' THEN {pos} ELSE {neg} END, 'HER2 ISH', her2_ish FROM r_patients WHERE her2_ish IS NOT NULL
-          UNION ALL
-          SELECT {pid}, {sid[("ecog", "LOINC", "89247-1")]}, assessment_date, ecog, NULL, 'ECOG', CAST(ecog AS VARCHAR)
-            FROM r_performance_status)""")
+    con.execute(_measurements(sid))
+    con.execute(_observations(sid))
     con.execute(f"""INSERT INTO procedure_occurrence (procedure_occurrence_id, person_id, procedure_concept_id,
         procedure_date, procedure_type_concept_id, procedure_source_value)
         SELECT row_number() OVER (ORDER BY patient_id), {pid}, {sid[("breast_surgery", "SNOMED", "69031006")]},
@@ -193,6 +207,75 @@ def _convert(con: duckdb.DuckDBPyConnection, reg: Path) -> None:
     con.execute("""INSERT INTO cdm_source VALUES ('linewise synthetic HER2+ MBC registry', 'linewise-synth',
         'linewise', 'Synthetic patients generated by linewise.synth, converted to OMOP CDM v5.4.', NULL, NULL,
         current_date, current_date, 'v5.4', 756265, 'linewise-synth v1')""")
+
+
+def _answer(result: str, mode: str) -> str:
+    """SQL: the answer concept of receptor status column ``result`` by ``mode`` (0 / 1 / 2)."""
+    ids = {0: (45884084, 45878583), 1: (9191, 9189), 2: (RECEPTOR_ANSWER["positive"], RECEPTOR_ANSWER["negative"])}
+    cases = " ".join(f"WHEN {m} THEN CASE {result} WHEN 'positive' THEN {p} WHEN 'negative' THEN {n} END"
+                     for m, (p, n) in ids.items())
+    return f"CASE {mode} {cases} END"
+
+
+_PID = "CAST(substr(patient_id, 2) AS INTEGER)"
+
+
+def _receptors(sid: dict, observation: bool) -> str:
+    """SQL rows (pid, concept, date, number, answer, source, text) of the ER / PgR results that go
+    to ``observation`` (every OBSERVATION_EVERY-th patient) or else to ``measurement``."""
+    where = f"{_PID} % {OBSERVATION_EVERY} {'=' if observation else '<>'} 0"
+    return f"""
+          SELECT {_PID} pid, {sid[("er_test", "LOINC", "16112-5")]} c, primary_diagnosis_date d, NULL::DOUBLE num,
+                 {_answer("er_status", f"{_PID} % 3")} val, 'ER' src, NULL::VARCHAR vsrc
+            FROM r_patients WHERE er_status IS NOT NULL AND {where}
+          UNION ALL
+          SELECT {_PID}, {sid[("pgr_test", "LOINC", "16113-3")]}, primary_diagnosis_date, NULL,
+                 {_answer("pgr_status", f"{_PID} % 3")}, 'PgR', NULL
+            FROM r_patients WHERE pgr_status IS NOT NULL AND {where}"""
+
+
+def _measurements(sid: dict) -> str:
+    """``INSERT`` of the measurement rows: results in the mix of the module docstring."""
+    pid = _PID
+    ihc, ish = sid[("her2_ihc", "LOINC", "85319-2")], sid[("her2_ish", "LOINC", "85318-4")]
+    score_answer = " ".join(f"WHEN '{k}' THEN {v}" for k, v in IHC_SCORE_ANSWER.items())
+    ihc_answer = f"""CASE her2_ihc WHEN '3+' THEN CASE WHEN {pid} % 8 < 4 THEN 45884084 ELSE {IHC_SCORE_ANSWER['3+']} END
+                     WHEN '2+' THEN {sid[("equivocal", "SNOMED", "42425007")]} ELSE CASE her2_ihc {score_answer} END END"""
+    ihc_text = f"CASE {pid} % 3 WHEN 0 THEN 'IHC ' || her2_ihc WHEN 1 THEN her2_ihc ELSE 'HER2 score ' || her2_ihc END"
+    number = "CAST(replace(her2_ihc, '+', '') AS DOUBLE)"
+    return f"""INSERT INTO measurement (measurement_id, person_id, measurement_concept_id, measurement_date,
+        measurement_type_concept_id, value_as_number, value_as_concept_id, measurement_source_value, value_source_value)
+        SELECT row_number() OVER (ORDER BY pid, d, c, src, vsrc, val, num), pid, c, d, {REGISTRY_TYPE}, num, val, src, vsrc FROM (
+          {_receptors(sid, observation=False)}
+          UNION ALL
+          SELECT {pid}, {ihc}, primary_diagnosis_date,
+                 CASE WHEN {pid} % 4 IN (0, 3) THEN {number} END,
+                 CASE {pid} % 4 WHEN 1 THEN {ihc_answer} WHEN 2 THEN CASE WHEN {pid} % 8 = 2 THEN 0 END END,
+                 'HER2 IHC',
+                 CASE {pid} % 4 WHEN 2 THEN {ihc_text} WHEN 3 THEN 'HER2 ' || her2_ihc END
+            FROM r_patients WHERE her2_ihc IS NOT NULL
+          UNION ALL
+          SELECT {pid}, {ish}, primary_diagnosis_date, NULL,
+                 CASE WHEN {pid} % 2 = 0 THEN CASE her2_ish WHEN 'amplified' THEN 45884084 ELSE 45878583 END ELSE 0 END,
+                 'HER2 ISH', CASE WHEN {pid} % 2 = 1 THEN replace(her2_ish, '_', ' ') END
+            FROM r_patients WHERE her2_ish IS NOT NULL
+          UNION ALL
+          SELECT {pid}, {ihc}, primary_diagnosis_date, NULL, {UNKNOWN_ANSWER}, 'HER2 IHC', NULL
+            FROM r_patients WHERE {pid} % {UNKNOWN_ANSWER_EVERY} = 0
+          UNION ALL
+          SELECT {pid}, {sid[("er_test", "LOINC", "16112-5")]}, primary_diagnosis_date, NULL, 0, 'ER', '{UNPARSED_TEXT}'
+            FROM r_patients WHERE {pid} % {UNPARSED_TEXT_EVERY} = 0
+          UNION ALL
+          SELECT {pid}, {sid[("ecog", "LOINC", "89247-1")]}, assessment_date, ecog, NULL, 'ECOG', CAST(ecog AS VARCHAR)
+            FROM r_performance_status)"""
+
+
+def _observations(sid: dict) -> str:
+    """``INSERT`` of the ER / PgR results some sites keep in ``observation``."""
+    return f"""INSERT INTO observation (observation_id, person_id, observation_concept_id, observation_date,
+        observation_type_concept_id, value_as_concept_id, observation_source_value, value_source_value)
+        SELECT row_number() OVER (ORDER BY pid, d, c), pid, c, d, {REGISTRY_TYPE}, val, src, vsrc FROM (
+          {_receptors(sid, observation=True)})"""
 
 
 def write_omop(out: str | Path, n_patients: int, seed: int = 0, *, chunk_size: int = 100_000,
@@ -226,6 +309,8 @@ def write_omop(out: str | Path, n_patients: int, seed: int = 0, *, chunk_size: i
             rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
             planted = con.execute(f"""SELECT count(*) FILTER (WHERE drug_concept_id = {ACETAMINOPHEN}),
                                              count(*) FILTER (WHERE drug_concept_id = 0) FROM drug_exposure""").fetchone()
+            planted += con.execute(f"""SELECT count(*) FILTER (WHERE value_as_concept_id = {UNKNOWN_ANSWER}),
+                count(*) FILTER (WHERE value_source_value = '{UNPARSED_TEXT}') FROM measurement""").fetchone()
             if kind is OmopTarget.PARQUET:
                 folder = Path(out)
                 folder.mkdir(parents=True, exist_ok=True)
@@ -235,7 +320,7 @@ def write_omop(out: str | Path, n_patients: int, seed: int = 0, *, chunk_size: i
                 _to_postgres(con, str(out))
         finally:
             con.close()
-    return OmopSynthResult(str(out), kind, n_patients, seed, rows, int(planted[0]), int(planted[1]))
+    return OmopSynthResult(str(out), kind, n_patients, seed, rows, *(int(x) for x in planted))
 
 
 def _to_postgres(con: duckdb.DuckDBPyConnection, url: str) -> None:
