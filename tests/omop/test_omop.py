@@ -14,12 +14,17 @@ from linewise.cli import app
 from linewise.io.importer import import_files
 from linewise.lines.algorithm import derive_lines
 from linewise.omop import concepts as cs
+from linewise.omop import values as vs
 from linewise.omop.cdm import DDL_FILE, TABLES, Cdm, ddl, ddl_script
 from linewise.omop.episodes import write_episodes
 from linewise.omop.mapping import load_into_store, map_cdm
 from linewise.omop.synth import (
     ACETAMINOPHEN,
     NOISE_DRUG_EVERY,
+    UNKNOWN_ANSWER,
+    UNKNOWN_ANSWER_EVERY,
+    UNPARSED_TEXT,
+    UNPARSED_TEXT_EVERY,
     ZERO_CONCEPT_EVERY,
     open_parquet_cdm,
     write_omop,
@@ -89,9 +94,38 @@ def test_mapping_accounts_for_every_record(instance):
     src = src.sort_index()
     for col in ("metastatic_diagnosis_date", "death_date", "primary_diagnosis_date"):
         assert pd.to_datetime(pt[col]).dt.strftime("%F").tolist() == src[col].dt.strftime("%F").tolist(), col
-    assert pt.er_status.tolist() == src.er_status.tolist()
-    assert pt.her2_ihc.tolist() == src.her2_ihc.tolist()
-    assert pt.her2_ish.fillna("-").tolist() == src.her2_ish.fillna("-").tolist()
+    for col in ("er_status", "pgr_status", "her2_ihc", "her2_ish"):
+        assert pt[col].fillna("-").tolist() == src[col].fillna("-").tolist(), col
+
+
+def test_results_come_every_way_and_the_planted_ones_are_reported(instance):
+    root, res = instance
+    m = map_cdm(Cdm.open(root / "cdm.duckdb"))
+    rep = m.report()
+    for table in ("measurement", "observation"):
+        assert rep.counts.loc[rep.counts.table == table, "records"].sum() == res.rows[table], table
+    unmapped = rep.counts[rep.counts.outcome.str.startswith("not mapped: ")
+                          & rep.counts.table.isin(["measurement", "observation"])
+                          & ~rep.counts.outcome.str.endswith("outside the concept sets")]
+    assert res.planted_unknown_answer == len(range(UNKNOWN_ANSWER_EVERY, N + 1, UNKNOWN_ANSWER_EVERY)) > 0
+    assert res.planted_unparsed_text == len(range(UNPARSED_TEXT_EVERY, N + 1, UNPARSED_TEXT_EVERY)) > 0
+    assert dict(zip(unmapped.outcome, unmapped.records, strict=True)) == {
+        "not mapped: her2_ihc, " + vs.REASONS["unknown_concept"]: res.planted_unknown_answer,
+        "not mapped: er_test, " + vs.REASONS["unparsed_text"]: res.planted_unparsed_text}
+    bad = rep.unmapped_values
+    assert set(bad.value_as_concept_id[bad.reason == vs.REASONS["unknown_concept"]]) == {UNKNOWN_ANSWER}
+    assert set(bad.value_text[bad.reason == vs.REASONS["unparsed_text"]]) == {UNPARSED_TEXT}
+    # each resolution path decides some results, in measurement and in observation
+    r = m.results.execute()
+    first = pd.Series(None, index=r.index, dtype=object)
+    for col in ("number_raw", "text_raw", "name_raw", "answer_raw"):  # the earliest source wins: fill last
+        first = first.mask(r[col].notna() & r.value.notna(), col)
+    wins = r.assign(path=first).groupby(["source", "set_name", "path"]).size()
+    assert {p for (_, s, p) in wins.index if s == "her2_ihc"} == {"answer_raw", "name_raw", "text_raw", "number_raw"}
+    assert {p for (_, s, p) in wins.index if s == "er_test"} == {"answer_raw", "name_raw"}
+    assert {p for (_, s, p) in wins.index if s == "her2_ish"} == {"answer_raw", "text_raw"}
+    assert {(src, s) for (src, s, _) in wins.index if src == "observation"} == {("observation", "er_test"),
+                                                                                ("observation", "pgr_test")}
 
 
 def test_lines_from_omop_equal_lines_from_the_registry(instance, tmp_path):

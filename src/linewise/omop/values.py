@@ -21,8 +21,8 @@ IHC test (0 or 1+?) with ``value_as_number`` 1 still gives ``1+``. A record none
 sources resolves keeps a reason (:data:`REASONS`) for the mapping report.
 
 Text grammar (:func:`read_text` / :func:`read_text_expr`; the text is lower-cased, every run of
-characters other than ``a-z``, ``0-9`` and ``+`` becomes one space, and the result is padded
-with a space on each side). Rules, first match wins:
+characters other than ``a-z``, ``0-9`` and ``+`` becomes one space, and the result is
+trimmed and padded with one space on each side). Rules, first match wins:
 
 * amplification: ``not`` / ``non`` / ``no`` / ``negative for`` before ``amplif`` ->
   ``negative`` (ISH "not amplified", "non-amplified", "no amplification"); else a word
@@ -113,7 +113,7 @@ GRAMMAR: dict[bool, tuple[tuple[str, str | None], ...]] = {
 
 
 def _normalise(text: str) -> str:
-    return " " + re.sub(r"[^a-z0-9+]+", " ", text.lower()) + " "
+    return " " + re.sub(r"[^a-z0-9+]+", " ", text.lower()).strip() + " "
 
 
 def read_text(text: str | None, scores_first: bool = True) -> str | None:
@@ -129,7 +129,7 @@ def read_text(text: str | None, scores_first: bool = True) -> str | None:
 
 def read_text_expr(text: ibis.StringValue, scores_first: bool = True) -> ibis.StringValue:
     """:func:`read_text` as an Ibis expression (run by the database)."""
-    t = " " + text.lower().re_replace("[^a-z0-9+]+", " ") + " "
+    t = " " + text.lower().re_replace("[^a-z0-9+]+", " ").strip() + " "
     rules = GRAMMAR[scores_first]
     return ibis.cases(*((t.re_search(p), ibis.literal(r, "string") if r else ibis.null("string")) for p, r in rules),
                       else_=ibis.null("string"))
