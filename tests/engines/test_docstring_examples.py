@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["linewise.store.engines", "linewise.store.pushdown", "linewise.stats.aggregated", "linewise.omop.cdm",
-           "linewise.omop.synth"]
+           "linewise.omop.synth", "linewise.omop.values"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 import pytest
 
@@ -14,6 +15,7 @@ from linewise.omop.cdm import TABLES, Cdm
 from linewise.omop.episodes import EXPORT_TABLES, export_episodes, write_episodes
 from linewise.omop.mapping import load_into_store, map_cdm
 from linewise.omop.synth import write_omop
+from linewise.omop.values import read_text, read_text_expr
 from linewise.store.store import Store
 from linewise.synth import generate_registry
 
@@ -30,13 +32,42 @@ def duck_instance(tmp_path_factory):
     return root, report
 
 
+@pytest.fixture(scope="module")
+def duck_patients(duck_instance):
+    return _patients(map_cdm(Cdm.open(duck_instance[0] / "cdm.duckdb")))
+
+
+def _patients(mapping) -> pd.DataFrame:
+    """The mapped patients with their ER / PgR / HER2 results, in a fixed order."""
+    cols = ["patient_id", "er_status", "pgr_status", "her2_ihc", "her2_ish", "primary_diagnosis_date"]
+    df = mapping.patients.select(*cols).to_pyarrow().to_pandas()
+    return df.sort_values("patient_id").reset_index(drop=True).astype(str)
+
+
 def _same_report(a, b):
     pd.testing.assert_frame_equal(a.counts.reset_index(drop=True), b.counts.reset_index(drop=True))
     assert a.unmapped_drugs["drug_concept_id"].tolist() == b.unmapped_drugs["drug_concept_id"].tolist()
     assert a.empty_sets == b.empty_sets
+    cols = ["table", "test", "reason", "value_as_concept_id", "value_text", "records"]
+    assert a.unmapped_values[cols].astype(str).values.tolist() == b.unmapped_values[cols].astype(str).values.tolist()
+    assert len(a.unmapped_values) > 0
 
 
-def test_omop_on_postgres(duck_instance, pg_url, tmp_path):
+# texts whose reading depends on the regular-expression dialect if anything does
+_TEXTS = ["IHC 2+", "ihc2+", "HER2+", "3 +", "(3+)", "Negative (Score 1+)", "HER2 score 0", "0", " 0 ", "10+",
+          "not amplified", "Non-Amplified", "no amplification", "negative for amplification", "AMPLIFIED", "pos",
+          "NEG.", "Equivocal", "borderline", "not positive", "ER positive, 3+ intensity", "see report", "", "2/3",
+          "HER2/neu 3+", "weakly positive", "Receptor negative (local)", "tab\tpos", "new\nline neg"]
+
+
+def _grammar_agrees(con) -> None:
+    t = ibis.memtable(pd.DataFrame({"i": range(len(_TEXTS)), "text": _TEXTS}), schema={"i": "int64", "text": "string"})
+    for scores_first in (True, False):
+        got = con.execute(t.select("i", raw=read_text_expr(t.text, scores_first)).order_by("i"))
+        assert [None if pd.isna(x) else x for x in got.raw] == [read_text(x, scores_first) for x in _TEXTS]
+
+
+def test_omop_on_postgres(duck_instance, duck_patients, pg_url, tmp_path):
     root, ref = duck_instance
     res = write_omop(pg_url, N, seed=SEED)  # `linewise synth --format omop --out postgresql://...`
     assert res.rows["person"] == N
@@ -44,6 +75,8 @@ def test_omop_on_postgres(duck_instance, pg_url, tmp_path):
     assert cdm.version() == "v5.4"
     mapping = map_cdm(cdm)
     _same_report(mapping.report(), ref)
+    pd.testing.assert_frame_equal(_patients(mapping), duck_patients)
+    _grammar_agrees(cdm.con)
     # derive in the database, write episodes back, compare with DuckDB doing the same
     duck = Cdm.open(root / "cdm.duckdb")
     copy = tmp_path / "copy.duckdb"
@@ -63,13 +96,15 @@ def test_omop_on_postgres(duck_instance, pg_url, tmp_path):
     assert rows["drug_exposures"] == int(map_cdm(duck).drug_exposures.count().execute())
 
 
-def test_omop_on_spark(duck_instance, spark, spark_db, tmp_path):
+def test_omop_on_spark(duck_instance, duck_patients, spark, spark_db, tmp_path):
     root, ref = duck_instance
     for table in TABLES:
         spark.read.parquet(str(root / "parquet" / f"{table}.parquet")).write.saveAsTable(table)
     cdm = Cdm.open(spark)
     mapping = map_cdm(cdm)
     _same_report(mapping.report(), ref)
+    pd.testing.assert_frame_equal(_patients(mapping), duck_patients)
+    _grammar_agrees(cdm.con)
     # episodes on Spark: the lines of a few patients (derived by DuckDB, the algorithm's Spark
     # run is covered by the golden table) written back twice; no DELETE on Spark tables
     copy = tmp_path / "copy.duckdb"
