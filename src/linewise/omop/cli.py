@@ -97,11 +97,11 @@ def episodes_cmd(cdm: CdmOpt, cdm_schema: SchemaOpt = None) -> None:
                   + (f" (replaced {counts.replaced:,} from an earlier run)" if counts.replaced else ""))
 
 
-def synth_omop(out: str, patients: int, seed: int, chunk_size: int, progress=None) -> None:
+def synth_omop(out: str, patients: int, seed: int, chunk_size: int, progress=None, profile: str = "default") -> None:
     """``linewise synth --format omop``: write a synthetic instance and print its table sizes."""
     from .synth import write_omop
 
-    res = write_omop(out, patients, seed=seed, chunk_size=chunk_size, progress=progress)
+    res = write_omop(out, patients, seed=seed, chunk_size=chunk_size, progress=progress, profile=profile)
     table = RichTable(title=f"Synthetic OMOP CDM v5.4 ({res.kind.value}) in {out}")
     table.add_column("table")
     table.add_column("rows", justify="right")

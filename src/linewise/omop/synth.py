@@ -279,7 +279,7 @@ def _observations(sid: dict) -> str:
 
 
 def write_omop(out: str | Path, n_patients: int, seed: int = 0, *, chunk_size: int = 100_000,
-               progress=None) -> OmopSynthResult:
+               progress=None, profile: str = "default") -> OmopSynthResult:
     """Write a synthetic OMOP CDM v5.4 instance of ``n_patients`` (see the module docstring).
 
     Parameters
@@ -287,13 +287,14 @@ def write_omop(out: str | Path, n_patients: int, seed: int = 0, *, chunk_size: i
     out : str or Path
         ``*.duckdb`` file, a folder (Parquet, one file per table), or ``postgresql://...``
         (tables created in the URL's database / ``?schema=``; existing CDM tables are replaced).
-    n_patients, seed, chunk_size, progress
-        As :func:`linewise.synth.generate_registry`.
+    n_patients, seed, chunk_size, progress, profile
+        As :func:`linewise.synth.generate_registry` (``profile``: the kind of registry).
     """
     kind = target_of(out)
     with tempfile.TemporaryDirectory(prefix="linewise-omop-") as tmp:
         reg = Path(tmp) / "registry"
-        generate_registry(reg, n_patients, seed=seed, fmt="parquet", chunk_size=chunk_size, progress=progress)
+        generate_registry(reg, n_patients, seed=seed, fmt="parquet", chunk_size=chunk_size, progress=progress,
+                          profile=profile)
         if kind is OmopTarget.DUCKDB:
             path = Path(out)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -86,6 +86,7 @@ class S(IntEnum):
     MESSY = 60
     INVALID = 61
     TDM1_UPTAKE = 62
+    DROP_OUT = 63
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

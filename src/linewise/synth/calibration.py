@@ -1,11 +1,14 @@
-"""Calibration check: the three recipes on a synthetic registry against the published figures.
+"""Calibration check: the recipes on a synthetic registry against the published figures.
 
-Generates a seeded registry, imports it, runs Study A, B and C's recipes and checks every
-figure of :data:`linewise.synth.figures.FIGURES` (direction, and the synthetic estimate within
-the published figure's sampling error). The table of docs/calibration.md is this module's
-output::
+For each registry profile (:mod:`linewise.synth.profile`) generates a seeded registry,
+imports it, runs the recipes its figures need and checks every figure of
+:func:`linewise.synth.figures.figures_for` (direction, and the synthetic estimate within the
+published figure's sampling error). The combined ``default`` registry runs Study A, B and C's
+recipes against all figures; ``study-a``, ``study-b``, ``study-c`` each run their study's
+recipe against its figures. The tables of docs/calibration.md are this module's output::
 
-    python -m linewise.synth.calibration                               # print the table
+    python -m linewise.synth.calibration                               # print every profile's table
+    python -m linewise.synth.calibration --profile study-b             # one profile
     python -m linewise.synth.calibration --write docs/calibration.md   # refresh the doc
 """
 
@@ -15,19 +18,36 @@ import argparse
 import math
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
-from .figures import FIGURES
+from .figures import figures_for
+from .profile import ProfileName, RegistryProfile, resolve_profile
 from .published import STUDY_A, STUDY_B, STUDY_C, Figure, Results, Value
 
-#: Registry of the check: ~4,200 T-DM1 patients, Study C's 2nd-line groups ~1,400 each —
-#: sampling error well inside the published figures' — generated, imported and analysed in
-#: about 20 seconds.
+#: Registry of the default profile's check: ~4,200 T-DM1 patients, Study C's 2nd-line groups
+#: ~1,400 each — sampling error well inside the published figures' — generated, imported and
+#: analysed in about 20 seconds.
 DEFAULT_PATIENTS = 5000
 DEFAULT_SEED = 1
+#: Patients and seed of each profile's check. A study profile runs one recipe; its registry
+#: is as large as the default's, so its own sampling error stays small against the published.
+CALIBRATION_RUNS: Mapping[ProfileName, tuple[int, int]] = MappingProxyType({
+    ProfileName.DEFAULT: (DEFAULT_PATIENTS, DEFAULT_SEED),
+    ProfileName.STUDY_A: (5000, 1),
+    ProfileName.STUDY_B: (5000, 1),
+    ProfileName.STUDY_C: (5000, 1),
+})
 RECIPES = (STUDY_A, STUDY_B, STUDY_C)
+STUDY_RECIPE = {"A": STUDY_A, "B": STUDY_B, "C": STUDY_C}
 BEGIN, END = "<!-- calibration:begin -->", "<!-- calibration:end -->"
+
+
+def recipes_for(profile: RegistryProfile) -> tuple[str, ...]:
+    """The recipes whose results ``profile``'s figures need (all three for ``default``)."""
+    return RECIPES if profile.study is None else (STUDY_RECIPE[profile.study],)
 
 
 @dataclass(frozen=True)
@@ -67,8 +87,11 @@ class Check:
                 "update the documented decision")
 
 
-def run_recipes(n_patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED, work_dir: str | Path | None = None) -> Results:
-    """Generate a registry, import it into DuckDB and run the three recipes; their results."""
+def run_recipes(n_patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED, work_dir: str | Path | None = None,
+                profile: str | ProfileName | RegistryProfile = ProfileName.DEFAULT) -> Results:
+    """Generate a registry of ``profile``, import it into DuckDB and run the recipes its
+    figures need (:func:`recipes_for`); their results by recipe name."""
+    prof = resolve_profile(profile)
     from ..io.importer import import_files
     from ..store.store import Store
     from ..study import run_study
@@ -76,17 +99,19 @@ def run_recipes(n_patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED, wo
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir) if work_dir is not None else Path(tmp)
-        generate_registry(work / "registry", n_patients, seed=seed)
+        generate_registry(work / "registry", n_patients, seed=seed, profile=prof)
         store = Store.open(work / "registry.duckdb")
         try:
             import_files(store, [work / "registry"])
-            return {name: run_study(name, store).results for name in RECIPES}
+            return {name: run_study(name, store).results for name in recipes_for(prof)}
         finally:
             store.close()
 
 
-def evaluate(results: Results, figures: list[Figure] = FIGURES) -> list[Check]:
-    """Check every figure against the recipes' results."""
+def evaluate(results: Results, figures: list[Figure] | None = None) -> list[Check]:
+    """Check every figure (default: the default profile's, i.e. all) against the recipes' results."""
+    if figures is None:
+        figures = figures_for(resolve_profile(ProfileName.DEFAULT))
     out = []
     for f in figures:
         value = f.get(results)
@@ -150,11 +175,24 @@ def fmt_tolerance(f: Figure) -> str:
     return f"{one(f.lower)}–{one(f.upper)}{suffix}"
 
 
-def markdown(checks: list[Check], n_patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED) -> str:
-    """The comparison table (and the notes of the figures not jointly reproducible)."""
+def calibrate(profile: str | ProfileName | RegistryProfile, n_patients: int | None = None,
+              seed: int | None = None) -> list[Check]:
+    """Run ``profile``'s check (its :data:`CALIBRATION_RUNS` size and seed unless given)."""
+    prof = resolve_profile(profile)
+    n0, s0 = CALIBRATION_RUNS.get(ProfileName(prof.name), (DEFAULT_PATIENTS, DEFAULT_SEED))
+    n_patients = n0 if n_patients is None else n_patients
+    seed = s0 if seed is None else seed
+    return evaluate(run_recipes(n_patients, seed, profile=prof), figures_for(prof))
+
+
+def markdown(checks: list[Check], n_patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED,
+             profile: str | ProfileName | RegistryProfile = ProfileName.DEFAULT) -> str:
+    """One profile's comparison table (and the notes of the figures it does not reproduce)."""
+    prof = resolve_profile(profile)
+    option = "" if prof.name == ProfileName.DEFAULT.value else f" --profile {prof.name}"
     lines = [
-        f"Synthetic registry: {n_patients} patients, seed {seed} "
-        f"(`python -m linewise.synth.calibration --patients {n_patients} --seed {seed}`).",
+        f"Synthetic registry: profile `{prof.name}`, {n_patients} patients, seed {seed} "
+        f"(`python -m linewise.synth.calibration{option} --patients {n_patients} --seed {seed}`).",
         "",
         "| study | figure | published | tolerance | synthetic (n) | within? | direction |",
         "|---|---|---|---|---|---|---|",
@@ -170,10 +208,22 @@ def markdown(checks: list[Check], n_patients: int = DEFAULT_PATIENTS, seed: int 
         direction = "" if c.direction_ok is None else f"{f.direction}: {'yes' if c.direction_ok else 'NO'}"
         lines.append(f"| {f.study} | {f.label} | {f.published} | {fmt_tolerance(f)} ({f.tolerance}) "
                      f"| {fmt_value(f, c.value.value)} ({c.value.n}) | {within} | {direction} |")
-    lines += ["", "¹ Documented as not jointly reproducible with the other figures; asserted: the direction, and "
-              "the synthetic value above / below the published one (or a median reached that was not):", ""]
-    lines += [f"- Study {f.study}, {f.label}: {f.note}" for f in notes]
+    passed = sum(c.within and c.direction_ok is not False for c in checks)
+    lines += ["", f"Within tolerance: {passed} of {len(checks)} figures."]
+    if notes:
+        lines += ["", "¹ Documented as not reproduced by this registry; asserted: the direction, and "
+                  "the synthetic value above / below the published one (or a median reached that was not):", ""]
+        lines += [f"- Study {f.study}, {f.label}: {f.note}" for f in notes]
     return "\n".join(lines) + "\n"
+
+
+def document(tables: Mapping[ProfileName, str]) -> str:
+    """The part of docs/calibration.md between the markers: each profile's table, in order."""
+    parts = []
+    for name in ProfileName:
+        if name in tables:
+            parts.append(f"### Profile `{name.value}`\n\n{tables[name]}")
+    return "\n".join(parts)
 
 
 def refresh(text: str, table: str) -> str:
@@ -186,19 +236,31 @@ def refresh(text: str, table: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m linewise.synth.calibration", description=__doc__.split("\n")[0])
-    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--write", type=Path, help="refresh the table between the calibration markers of this file")
+    parser.add_argument("--profile", action="append", choices=[n.value for n in ProfileName],
+                        help="profile to check (repeatable; default: every profile)")
+    parser.add_argument("--patients", type=int, help="registry size (default: the profile's, see CALIBRATION_RUNS)")
+    parser.add_argument("--seed", type=int, help="seed (default: the profile's)")
+    parser.add_argument("--write", type=Path, help="refresh the tables between the calibration markers of this file "
+                        "(every profile, at its own size and seed)")
     args = parser.parse_args(argv)
-    checks = evaluate(run_recipes(args.patients, args.seed))
-    table = markdown(checks, args.patients, args.seed)
+    names = [ProfileName(n) for n in args.profile] if args.profile else list(ProfileName)
+    if args.write and (args.profile or args.patients is not None or args.seed is not None):
+        parser.error("--write regenerates every profile at its own size and seed: leave out --profile/--patients/--seed")
+    tables, failed = {}, []
+    for name in names:
+        n0, s0 = CALIBRATION_RUNS[name]
+        n = n0 if args.patients is None else args.patients
+        seed = s0 if args.seed is None else args.seed
+        checks = calibrate(name, n, seed)
+        tables[name] = markdown(checks, n, seed, name)
+        failed += [(name, c) for c in checks if not c.passed]
+    text = document(tables)
     if args.write:
-        args.write.write_text(refresh(args.write.read_text(encoding="utf-8"), table), encoding="utf-8")
+        args.write.write_text(refresh(args.write.read_text(encoding="utf-8"), text), encoding="utf-8")
     else:
-        print(table)
-    failed = [c for c in checks if not c.passed]
-    for c in failed:
-        print("FAIL", c.problem())
+        print(text)
+    for name, c in failed:
+        print(f"FAIL [{name.value}]", c.problem())
     return 1 if failed else 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..model.registry import TABLES
 from ._random import Random
+from .profile import ProfileName, RegistryProfile, resolve_profile
 from .tables import check_columns, make_chunk
 from .writer import TableWriter
 
@@ -39,6 +40,7 @@ class SynthResult:
     seed: int
     fmt: str
     messy: bool
+    profile: str = ProfileName.DEFAULT.value
     rows: dict[str, int] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
     n_invalid: int = 0
@@ -52,6 +54,7 @@ def generate_registry(
     messy: bool = False,
     chunk_size: int = 100_000,
     progress: Callable[[int], None] | None = None,
+    profile: str | ProfileName | RegistryProfile = ProfileName.DEFAULT,
 ) -> SynthResult:
     """Write a synthetic HER2-positive metastatic breast-cancer registry calibrated to STUDIES.md.
 
@@ -82,6 +85,10 @@ def generate_registry(
         memory to a few hundred MB whatever the registry size).
     progress : callable, optional
         Called with the number of patients done after each step.
+    profile : str, ProfileName or RegistryProfile
+        Which kind of registry (:mod:`linewise.synth.profile`): ``"default"`` (the combined
+        registry), ``"study-a"``, ``"study-b"``, ``"study-c"`` (the registry each reference
+        study came from), or a :class:`~linewise.synth.profile.RegistryProfile`.
 
     Returns
     -------
@@ -100,6 +107,7 @@ def generate_registry(
         raise ValueError("n_patients must be at least 1")
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
+    prof = resolve_profile(profile)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rnd = Random(seed)
@@ -120,7 +128,7 @@ def generate_registry(
         pending = None
         while done < n_patients:
             stop = min(n_patients, done + step)
-            ch = make_chunk(rnd, done, stop, n_patients)
+            ch = make_chunk(rnd, done, stop, n_patients, prof)
             tables = dict(ch.tables)
             if mess is not None:
                 tables = mess.apply(ch, rows)
@@ -147,7 +155,7 @@ def generate_registry(
         n_invalid, extra = mess.finish(writers)
         files.extend(extra)
     counts = {name: writers[name].rows for name in names}
-    return SynthResult(out, n_patients, seed, fmt, messy, counts, tuple(files), n_invalid)
+    return SynthResult(out, n_patients, seed, fmt, messy, prof.name, counts, tuple(files), n_invalid)
 
 
 def _write_all(writers: dict[str, TableWriter], tables: dict) -> None:

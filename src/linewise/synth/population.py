@@ -9,6 +9,7 @@ import numpy as np
 
 from . import params as p
 from ._random import Random, S
+from .profile import RegistryProfile
 
 
 class Patients:
@@ -19,26 +20,27 @@ class Patients:
         self.n = len(gid)
 
 
-def _group(rnd: Random, gid: np.ndarray) -> np.ndarray:
-    counts = np.array(p.GROUP_COUNTS, dtype=float)
-    probs = np.concatenate([[p.P_NEVER_TDM1], (1 - p.P_NEVER_TDM1) * counts / counts.sum()])
+def _group(rnd: Random, gid: np.ndarray, prof: RegistryProfile) -> np.ndarray:
+    counts = np.array(prof.group_counts, dtype=float)
+    probs = np.concatenate([[prof.p_never_tdm1], (1 - prof.p_never_tdm1) * counts / counts.sum()])
     return rnd.choice(S.GROUP, probs, gid)
 
 
-def make_patients(rnd: Random, gid: np.ndarray) -> Patients:
-    """Draw every patient-level characteristic of the patients numbered ``gid`` (0-based)."""
+def make_patients(rnd: Random, gid: np.ndarray, prof: RegistryProfile) -> Patients:
+    """Draw every patient-level characteristic of the patients numbered ``gid`` (0-based)
+    with the group mix, line mix and subtype mix of the registry profile ``prof``."""
     pt = Patients(gid)
-    g = _group(rnd, gid)
+    g = _group(rnd, gid, prof)
     pt.group = g
-    late = np.array(list(p.LATE_TDM1_LINE_PROBS.values()))
-    late_line = np.array(list(p.LATE_TDM1_LINE_PROBS))[rnd.choice(S.TDM1_LINE, late, gid)]
+    late = np.array(list(prof.late_tdm1_line_probs.values()))
+    late_line = np.array(list(prof.late_tdm1_line_probs))[rnd.choice(S.TDM1_LINE, late, gid)]
     pt.tdm1_line = np.select([g == 0, (g == 1) | (g == 3), g == 5], [0, 2, 1], late_line).astype(np.int64)
     pt.pivot = np.maximum(pt.tdm1_line, 1)
     pt.rechallenge = (g > 0) & (pt.tdm1_line <= 4) & (rnd.uniform(S.RECHALLENGE, gid) < p.P_RECHALLENGE)
     pt.no_her2 = ((g == 1) | (g == 2)) & (rnd.uniform(S.NO_HER2, gid) < p.P_NO_HER2_PRIOR)
 
     # --- tumour biology
-    sub = rnd.choice(S.SUBTYPE, p.SUBTYPE_PROBS, gid)
+    sub = _subtype(rnd, gid, g, prof)
     pt.subtype = sub
     pt.er_pos = (sub == p.SUBTYPE_TP) | (sub == p.SUBTYPE_ER_ONLY)
     pt.pgr_pos = (sub == p.SUBTYPE_TP) | (sub == p.SUBTYPE_PGR_ONLY)
@@ -60,7 +62,7 @@ def make_patients(rnd: Random, gid: np.ndarray) -> Patients:
     pt.grade = rnd.choice(S.GRADE, p.GRADE_PROBS, gid)  # 0 G1, 1 G2, 2 G3, 3 unknown
     pt.histology = rnd.choice(S.HISTOLOGY, p.HISTOLOGY_PROBS, gid)
     pt.female = rnd.uniform(S.SEX, gid) < p.P_FEMALE
-    centre_w = 1.0 / np.arange(1, p.N_CENTRES + 1) ** 0.7  # a few large centres, many small
+    centre_w = 1.0 / np.arange(1, prof.n_centres + 1) ** 0.7  # a few large centres, many small
     pt.centre = rnd.choice(S.CENTRE, centre_w, gid).astype(np.int64) + 1
 
     pt.age = np.clip(p.AGE_MEDIAN + p.AGE_SD * rnd.normal(S.AGE, gid), p.AGE_MIN, p.AGE_MAX)
@@ -80,6 +82,20 @@ def make_patients(rnd: Random, gid: np.ndarray) -> Patients:
     _sites(rnd, pt)
     pt.frailty = rnd.normal(S.FRAILTY, gid)
     return pt
+
+
+def _subtype(rnd: Random, gid: np.ndarray, g: np.ndarray, prof: RegistryProfile) -> np.ndarray:
+    """Subtype by group: one draw per patient from the stream, so a profile whose groups share
+    one mix gives the same subtypes as a single draw over all patients."""
+    mixes = {tuple(prof.subtype_probs[k]) for k in range(6)}
+    if len(mixes) == 1:
+        return rnd.choice(S.SUBTYPE, mixes.pop(), gid)
+    sub = np.zeros(len(gid), dtype=np.int8)
+    for k in range(6):
+        at = g == k
+        if at.any():
+            sub[at] = rnd.choice(S.SUBTYPE, prof.subtype_probs[k], gid[at])
+    return sub
 
 
 def _sites(rnd: Random, pt: Patients) -> None:

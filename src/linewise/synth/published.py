@@ -129,16 +129,22 @@ def curve(res: dict, analysis: str, group: str) -> dict:
     return next(c for c in block(res, analysis)["curves"] if c["group"] == group)
 
 
+def reached(m: float | None) -> float | None:
+    """A median as the figures read it: ``None`` when not reached (the engine's results hold
+    NaN in memory, ``null`` in results.json)."""
+    return None if m is None or (isinstance(m, float) and math.isnan(m)) else m
+
+
 def km_median(study: str, analysis: str, group: str) -> Callable[[Results], Value]:
     def get(r: Results) -> Value:
         c = curve(r[study], analysis, group)
-        return Value(c["median"], str(c["n"]))
+        return Value(reached(c["median"]), str(c["n"]))
     return get
 
 
 def med(r: Results, study: str, analysis: str, group: str) -> float:
     """A KM median, ``inf`` when not reached (for comparisons)."""
-    m = curve(r[study], analysis, group)["median"]
+    m = reached(curve(r[study], analysis, group)["median"])
     return math.inf if m is None else m
 
 
@@ -252,7 +258,7 @@ def pct(r: Results, getter: Callable[[Results], Value]) -> float:
 def follow_up(study: str, group: str) -> Callable[[Results], Value]:
     def get(r: Results) -> Value:
         row = next(x for x in r[study]["follow_up"]["rows"] if x["group"] == group)
-        return Value(row["median"], str(row["n"]))
+        return Value(reached(row["median"]), str(row["n"]))
     return get
 
 
@@ -276,5 +282,5 @@ def group_share(study: str, level: str) -> Callable[[Results], Value]:
 def headline_median_row(study: str, label: str) -> Callable[[Results], Value]:
     def get(r: Results) -> Value:
         row = next(x for x in r[study]["headline"][0]["rows"] if x["label"] == label)
-        return Value(row["median"], str(row["n"]))
+        return Value(reached(row["median"]), str(row["n"]))
     return get

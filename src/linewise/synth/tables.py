@@ -11,6 +11,7 @@ from . import regimens as rg
 from ._random import Random, S
 from .exposures import SUPPORT_SLOT, FlatLines, make_exposures
 from .population import Patients, make_patients
+from .profile import RegistryProfile
 from .sequences import N_EARLY, SETTINGS
 from .timeline import DEATH, END_REASONS, make_timelines, scan_jitter
 
@@ -46,11 +47,12 @@ class Chunk:
     messy layer needs (patients, metastatic diagnosis and death per row)."""
 
 
-def make_chunk(rnd: Random, start: int, stop: int, n_total: int) -> Chunk:
-    """Generate patients ``start`` .. ``stop - 1`` (global 0-based numbers) and their rows."""
+def make_chunk(rnd: Random, start: int, stop: int, n_total: int, prof: RegistryProfile) -> Chunk:
+    """Generate patients ``start`` .. ``stop - 1`` (global 0-based numbers) and their rows
+    from the registry profile ``prof``."""
     gid = np.arange(start, stop, dtype=np.int64)
-    pt = make_patients(rnd, gid)
-    lines, early = make_timelines(rnd, pt)
+    pt = make_patients(rnd, gid, prof)
+    lines, early = make_timelines(rnd, pt, prof)
     ids = patient_ids(gid, n_total)
     n = pt.n
     dead = pt.death >= 0
@@ -106,14 +108,14 @@ def make_chunk(rnd: Random, start: int, stop: int, n_total: int) -> Chunk:
     ended = np.where(is_met, ended, True)
 
     scans, scan_pidx, bor, bor_date = _scans(rnd, pt, lines, pidx, mcol, is_met, s_abs, w, prog_seen, radiological,
-                                  ended, reg_l, ids)
+                                  ended, reg_l, ids, prof)
 
     ch = Chunk()
     ch.n = n
     ch.pt = pt
     ch.ids = ids
     ch.tables = {}
-    ch.tables["patients"] = _patients_table(pt, ids)
+    ch.tables["patients"] = _patients_table(pt, ids, prof.n_centres)
     ch.tables["metastatic_sites"], site_pidx = _sites_table(pt, ids, lines, window)
     tl_end = np.where(ended & (end_reason != 6) & (end_reason >= 0), line_end, -1)
     ch.tables["therapy_lines"] = pa.table({
@@ -179,7 +181,7 @@ def _support(rnd: Random, pt: Patients, lines, window, last_ok):
     return idx, reg[idx], start[idx], dur[idx]
 
 
-def _scans(rnd, pt, lines, pidx, mcol, is_met, s_abs, w, prog_seen, radiological, ended, reg_l, ids):
+def _scans(rnd, pt, lines, pidx, mcol, is_met, s_abs, w, prog_seen, radiological, ended, reg_l, ids, prof):
     """Restaging scans of metastatic lines (RECIST responses) and each line's best response."""
     gid = pt.gid[pidx]
     k = mcol + 1
@@ -199,7 +201,7 @@ def _scans(rnd, pt, lines, pidx, mcol, is_met, s_abs, w, prog_seen, radiological
     # best response: more scans before the event (longer PFS), more likely a response
     g = pt.group[pidx]
     base = np.select([rg.HAS_TDXD[reg_l], reg_l == rg.REGIMEN_INDEX["TDM1"], k == 1],
-                     [p.ORR_TDXD, np.array([p.ORR_LATER, *p.ORR_TDM1.values()])[g], p.ORR_LINE1], p.ORR_LATER)
+                     [p.ORR_TDXD, np.array([p.ORR_LATER, *(prof.orr_tdm1[i] for i in range(1, 6))])[g], p.ORR_LINE1], p.ORR_LATER)
     p_resp = np.clip(base * np.clip(0.5 + n_a / 4, 0.5, 1.6), 0.0, 0.95)
     responder = rnd.uniform(S.RESPONSE, gid, k) < p_resp
     best = np.where(responder, np.where(rnd.uniform(S.RESPONSE_CR, gid, k) < p.P_CR_OF_RESPONSE, CR, PR), SD)
@@ -224,11 +226,11 @@ def _scans(rnd, pt, lines, pidx, mcol, is_met, s_abs, w, prog_seen, radiological
     return table, pidx[li], np.where(is_met, bor, -1), np.where(is_met & (bor >= 0) & (bor != NE), bor_date, -1)
 
 
-def _patients_table(pt: Patients, ids: np.ndarray) -> pa.Table:
+def _patients_table(pt: Patients, ids: np.ndarray, n_centres: int) -> pa.Table:
     birth = pt.met_dx - np.round(pt.age * 365.25).astype(np.int64)
     return pa.table({
         "patient_id": pa.array(ids, pa.string()),
-        "centre": _codes(tuple(f"C{i:02d}" for i in range(1, p.N_CENTRES + 1)), pt.centre - 1),
+        "centre": _codes(tuple(f"C{i:02d}" for i in range(1, n_centres + 1)), pt.centre - 1),
         "birth_date": _dates(birth, np.ones(pt.n, dtype=bool)),
         "sex": _codes(("female", "male"), np.where(pt.female, 0, 1)),
         "primary_diagnosis_date": _dates(pt.primary_dx),

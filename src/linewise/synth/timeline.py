@@ -23,6 +23,7 @@ from . import params as p
 from . import regimens as rg
 from ._random import Random, S, lognormal, weibull
 from .population import Patients
+from .profile import RegistryProfile
 from .sequences import choose, last_early_families, make_early_lines
 
 PROGRESSION, TOXICITY, COMPLETED, DECISION, OTHER, DEATH = range(6)
@@ -102,8 +103,9 @@ def _put(lines: Lines, k: int, mask: np.ndarray, start: np.ndarray, t: dict, eco
     lines.ecog[:, c] = np.where(mask, ecog, lines.ecog[:, c])
 
 
-def make_timelines(rnd: Random, pt: Patients):
-    """Metastatic lines, early lines, death and follow-up of every patient of the chunk.
+def make_timelines(rnd: Random, pt: Patients, prof: RegistryProfile):
+    """Metastatic lines, early lines, death and follow-up of every patient of the chunk, with
+    the diagnosis windows, T-DM1 outcomes and cut-off of the registry profile ``prof``.
 
     Sets on ``pt``: ``met_dx``, ``death`` (-1 when not recorded), ``last_contact``, ``lost``,
     ``enrolment`` (absolute days) and returns ``(lines, early_lines)``.
@@ -126,7 +128,7 @@ def make_timelines(rnd: Random, pt: Patients):
         t = _times(rnd, pt, k, median, lp_pfs + p.LOGHR_PFS["ecog"] * ecog)
         _put(lines, k, mask, s, t, ecog)
         s = np.where(mask, _next_start(s, t["x"], _gap(rnd, pt, k)), s)
-    lo, hi = (np.array([p.DX_WINDOW[i][j] for i in range(6)])[g] for j in (0, 1))
+    lo, hi = (np.array([prof.dx_window[i][j] for i in range(6)])[g] for j in (0, 1))
     met_dx = lo + np.floor(rnd.uniform(S.ANCHOR, gid) * (hi - lo)).astype(np.int64)
     pt.met_dx = met_dx
     # T-DM1 not before it is in use: the line before it continues beyond its progression
@@ -156,7 +158,7 @@ def make_timelines(rnd: Random, pt: Patients):
                      (pt.no_her2, rg.W_FIRST_NO_HER2)]
         else:
             later_pmab = ((g == 2) & her2 & (k == 2) & (start_abs >= p.PERTUZUMAB_FROM)
-                          & (rnd.uniform(S.REGIMEN, gid, 99) < rg.P_MID_PMAB))
+                          & (rnd.uniform(S.REGIMEN, gid, 99) < prof.p_mid_pmab))
             mid_pmab |= mask & later_pmab
             parts = [(pt.no_her2, rg.W_MID_NO_HER2), (her2 & ~later_pmab, rg.W_MID), (later_pmab, rg.W_MID_PMAB)]
         reg = choose(rnd, (gid, k), parts, prev, pt.hr_pos, start_abs, where=mask)
@@ -170,10 +172,10 @@ def make_timelines(rnd: Random, pt: Patients):
     reg_first = choose(rnd, (gid, 1), [(pmab_era, rg.W_NEVER_FIRST_PMAB), (~pmab_era, rg.W_FIRST_NO_PMAB)],
                        prev, pt.hr_pos, met_dx + pivot_start, where=never)
     reg = np.where(never, reg_first, rg.REGIMEN_INDEX["TDM1"])
-    median = np.array([p.PFS_TDM1_MEDIAN.get(i, p.PFS1_MEDIAN[0]) for i in range(6)])[g] * p.MONTH
-    median = np.where(pmab_first, median * np.array(p.PMAB_PFS_SUBTYPE)[pt.subtype], median)
-    median = np.where(mid_pmab, median * p.PMAB_MID_TDM1_FACTOR, median)
-    shape = np.select([never, pmab_first], [p.WEIBULL_SHAPE_PFS, p.WEIBULL_SHAPE_TDM1_PMAB], p.WEIBULL_SHAPE_TDM1)
+    median = np.array([prof.pfs_tdm1_median.get(i, p.PFS1_MEDIAN[0]) for i in range(6)])[g] * p.MONTH
+    median = np.where(pmab_first, median * np.array(prof.pmab_pfs_subtype)[pt.subtype], median)
+    median = np.where(mid_pmab, median * prof.pmab_mid_tdm1_factor, median)
+    shape = np.select([never, pmab_first], [p.WEIBULL_SHAPE_PFS, prof.weibull_shape_tdm1_pmab], prof.weibull_shape_tdm1)
     ecog = np.zeros(n, dtype=np.int8)
     t = {name: np.zeros(n, dtype=np.int64) for name in ("stop", "x", "prog", "kind", "radiological", "interval")}
     for k in range(1, 7):  # evaluate per possible pivot line number so streams stay keyed by line
@@ -197,8 +199,8 @@ def make_timelines(rnd: Random, pt: Patients):
     lp_pps = (p.LOGHR_PPS["brain"] * pt.brain + p.LOGHR_PPS["hr_negative"] * ~pt.hr_pos
               + p.LOGHR_PPS["visceral"] * pt.visceral + p.LOGHR_PPS["ecog"] * ecog
               + p.LOGHR_PPS["age10"] * (pt.age - p.AGE_MEDIAN) / 10)
-    pps_median = np.array([p.PPS_MEDIAN[i] for i in range(6)])[g] * p.MONTH
-    pps_median = np.where(pmab_first, pps_median * np.array(p.PMAB_PPS_SUBTYPE)[pt.subtype], pps_median)
+    pps_median = np.array([prof.pps_median[i] for i in range(6)])[g] * p.MONTH
+    pps_median = np.where(pmab_first, pps_median * np.array(prof.pmab_pps_subtype)[pt.subtype], pps_median)
     pps_median = np.where(met_dx + pivot_start + t["x"] >= p.TDXD_FROM, pps_median * p.PPS_TDXD_ERA, pps_median)
     pps = np.maximum(1, np.round(weibull(rnd.uniform(S.PPS, gid), pps_median, p.WEIBULL_SHAPE_PPS, lp_pps)))
     death = pivot_start + t["x"] + np.where(die_on, 0, pps).astype(np.int64)
@@ -234,21 +236,29 @@ def make_timelines(rnd: Random, pt: Patients):
         s = np.where(mask, _next_start(s, t["x"], _gap(rnd, pt, k)), s)
     pt.death_rel = death
     pt.pivot_start = pivot_start
-    _follow_up(rnd, pt)
+    _follow_up(rnd, pt, prof.cutoff, prof.p_lost, prof.drop_out_per_year)
     return lines, early
 
 
-def _follow_up(rnd: Random, pt: Patients) -> None:
-    """Data cut-off, loss to follow-up, last contact, enrolment."""
+def _follow_up(rnd: Random, pt: Patients, cutoff: int, p_lost: float, drop_out_per_year: float) -> None:
+    """Data cut-off (``cutoff``, days since 1970), loss to
+    follow-up (share ``p_lost``; and at ``drop_out_per_year``, independently of the outcome),
+    last contact, enrolment."""
     gid = pt.gid
     anchor = pt.met_dx + pt.pivot_start
     death = pt.met_dx + pt.death_rel
     lo = np.where(pt.group > 0, anchor + 14, pt.met_dx + 30)
-    hi = np.minimum(death, p.CUTOFF) - 1
-    lost = (rnd.uniform(S.LOST, gid) < p.P_LOST) & (hi > lo)
+    hi = np.minimum(death, cutoff) - 1
+    lost = (rnd.uniform(S.LOST, gid) < p_lost) & (hi > lo)
     lost_at = lo + np.floor(rnd.uniform(S.LOST_TIME, gid) * np.maximum(hi - lo, 0)).astype(np.int64)
-    dead = ~lost & (death <= p.CUTOFF)
-    last = np.where(lost, lost_at, np.where(dead, death, p.CUTOFF - rnd.integers(S.LAST_CONTACT, 0, 91, gid)))
+    if drop_out_per_year > 0:
+        # exponential time to drop-out, independent of death: censoring that a Kaplan-Meier
+        # curve can ignore (unlike p_lost's, which always precedes death)
+        drop = lo + np.floor(-np.log(rnd.uniform(S.DROP_OUT, gid)) * 365.25 / drop_out_per_year).astype(np.int64)
+        dropped = ~lost & (drop < hi)
+        lost, lost_at = lost | dropped, np.where(dropped, drop, lost_at)
+    dead = ~lost & (death <= cutoff)
+    last = np.where(lost, lost_at, np.where(dead, death, cutoff - rnd.integers(S.LAST_CONTACT, 0, 91, gid)))
     pt.lost = lost
     pt.death = np.where(dead, death, -1)
     pt.last_contact = last
