@@ -280,14 +280,14 @@ STUDY_C = DEFAULT.with_(
     # survival after T-DM1 is set directly: OS from diagnosis 52 (group 1: 74), univariate HR
     # 1.79, OS from T-DM1 start p 0.78; TP patients gain more (OS by subtype: lower with
     # pertuzumab only in HR-negative).
-    pps_median={**DEFAULT.pps_median, 1: 30.0, 3: 55.0},
+    pps_median={**DEFAULT.pps_median, 1: 30.0, 3: 52.0},
     pmab_pps_subtype=(1.6, 1.35, 1.35, 0.6),
     # 45 centres' chart review: patients leave follow-up (moved, care transferred) at about a
     # fifth a year, independently of their outcome — median follow-up 41 months although the
     # whole-cohort median OS is 73. Study C counts loss to follow-up as a PFS event, so the
     # latent T-DM1 medians are longer than default for the same published PFS2 (10 and 6).
     drop_out_per_year=0.22,
-    pfs_tdm1_median={**DEFAULT.pfs_tdm1_median, 1: 14.5, 2: 13.0, 3: 7.4, 5: 15.0},
+    pfs_tdm1_median={**DEFAULT.pfs_tdm1_median, 1: 15.0, 2: 13.5, 3: 7.8, 5: 15.5},
 )
 
 PROFILES: Mapping[ProfileName, RegistryProfile] = MappingProxyType({
