@@ -14,7 +14,7 @@ its peak resident memory (``VmHWM``) is its own:
 
 With ``--engines N`` a registry of ``N`` patients is bulk-loaded into a linewise store on DuckDB,
 PostgreSQL (``LINEWISE_BENCH_POSTGRES`` or ``LINEWISE_TEST_POSTGRES``, e.g. from
-``source .ci/engines.sh``) and Spark ``local[2]`` (the loader of ``bench_engines``), lines are
+``source .ci/engines.sh``) and Spark ``local[2]`` (the loader of ``benchmarks/_engines.py``), lines are
 derived on each (timed) and fetched; the run fails unless all three give the same lines.
 
 Run: ``python -m benchmarks.bench_lines [n_patients ...] [--engines N] [--pandas-max N]
@@ -36,12 +36,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks._engines import ENGINES
+
 PANDAS_MAX = 200_000
 #: DuckDB's own limit; it spills to the temp directory beyond it. Peak RSS stays ~1 GB above it
 #: (Python, Arrow buffers, allocator slack): 4 GB keeps the process under the 6 GiB target.
 MEMORY_LIMIT = "4GB"
 REPO = str(Path(__file__).resolve().parent.parent)
-ENGINES = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "spark": "Spark local[2]"}
 
 
 def make_store(folder: Path, n: int, seed: int = 1) -> dict:
@@ -210,18 +211,9 @@ import json, os, sys, time
 engine, location, registry, warehouse, out, repo = sys.argv[1:7]
 sys.path[:0] = [repo]
 from pathlib import Path
-from benchmarks.bench_engines import load
+from benchmarks._engines import load, open_store
 from linewise.lines.algorithm import derive_lines
-from linewise.store.store import Store
-if engine == "spark":
-    from linewise.store.engines import spark_session
-    s = spark_session("local[2]", warehouse=warehouse)
-    s.sparkContext.setLogLevel("ERROR")
-    s.sql(f"CREATE DATABASE IF NOT EXISTS {location}")
-    s.catalog.setCurrentDatabase(location)
-    store = Store.open(s)
-else:
-    store = Store.open(location)
+store = open_store(engine, location, warehouse)
 load_s = load(store, Path(registry))
 t0 = time.perf_counter()
 run = derive_lines(store)
@@ -263,7 +255,7 @@ def run_engines(n: int, engines=tuple(ENGINES)) -> list[dict]:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from benchmarks.bench_engines import _prepare
+    from benchmarks._engines import prepare
     from linewise.synth import generate_registry
 
     rows: list[dict] = []
@@ -276,7 +268,7 @@ def run_engines(n: int, engines=tuple(ENGINES)) -> list[dict]:
         for engine in engines:
             tool = ENGINES[engine]
             try:
-                location, warehouse, cleanup = _prepare(engine, n, Path(tmp))
+                location, warehouse, cleanup = prepare(engine, n, Path(tmp))
             except RuntimeError as exc:
                 rows.append({"task": task, "n": n, "tool": tool, "seconds": None, "peak_mb": None, "lines": None,
                              "load": None, "note": str(exc)})
