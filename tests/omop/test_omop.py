@@ -87,15 +87,28 @@ def test_mapping_accounts_for_every_record(instance):
     assert rep.unmapped_drugs["drug_concept_id"].tolist() == [ACETAMINOPHEN]
     assert rep.empty_sets == ()  # the instance carries a concept for every code of every set
     assert int(m.metastatic_sites.count().execute()) == raw["metastatic_sites"]
-    # the patient facts come back as the registry has them
+    _assert_patients_as_in_registry(m, reg)
+
+
+def _assert_patients_as_in_registry(m, reg):
+    """The patient facts mapped from the instance are the registry's (dates, ER / PgR / HER2)."""
     pt = m.patients.execute().assign(patient_id=lambda f: f.patient_id.astype(int)).set_index("patient_id").sort_index()
     src = pd.read_csv(reg / "patients.csv", parse_dates=["metastatic_diagnosis_date", "death_date", "primary_diagnosis_date"])
     src.index = src.patient_id.str[1:].astype(int)
     src = src.sort_index()
+    assert pt.index.tolist() == src.index.tolist()
     for col in ("metastatic_diagnosis_date", "death_date", "primary_diagnosis_date"):
         assert pd.to_datetime(pt[col]).dt.strftime("%F").tolist() == src[col].dt.strftime("%F").tolist(), col
     for col in ("er_status", "pgr_status", "her2_ihc", "her2_ish"):
         assert pt[col].fillna("-").tolist() == src[col].fillna("-").tolist(), col
+
+
+@pytest.mark.parametrize("profile", ["study-a", "study-b", "study-c"])
+def test_instance_of_a_profile_is_that_profiles_registry(profile, tmp_path):
+    """``--profile`` reaches the OMOP writer: the instance holds the profile's patients."""
+    generate_registry(tmp_path / "registry", 60, seed=SEED, profile=profile)
+    write_omop(tmp_path / "cdm.duckdb", 60, seed=SEED, profile=profile)
+    _assert_patients_as_in_registry(map_cdm(Cdm.open(tmp_path / "cdm.duckdb")), tmp_path / "registry")
 
 
 def test_results_come_every_way_and_the_planted_ones_are_reported(instance):
