@@ -37,9 +37,9 @@ store = open_store(engine, location, warehouse)
 rows = [{"task": "bulk load", "seconds": load(store, Path(registry)), "note": "", "load": os.getloadavg()[0]}]
 
 def timed(label, fn):
-    t = time.perf_counter()
+    t, sec = time.perf_counter(), None
     try:
-        note, sec = fn(), None
+        note = fn()
         sec = time.perf_counter() - t
     except Exception as exc:
         note = f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:150]}"

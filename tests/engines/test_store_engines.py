@@ -136,3 +136,30 @@ def test_spark_import_matches_duckdb(spark, spark_db, registry, tmp_path):
         raise RuntimeError("boom")
     assert st.count("patients") == 60
     assert not [t for t in st.con.list_tables() if t.startswith("_lw_stage_")]
+
+
+def test_postgres_temp_tables_are_analyzed(pg_url):
+    """The line and study steps' temp tables get planner statistics on PostgreSQL (autovacuum
+    never analyzes temporary tables; without statistics the study's feature joins ran as nested
+    loops)."""
+    from linewise.lines import _sql
+
+    pg = Store.open(pg_url)
+    con = pg.con
+    data = pa.table({"patient_id": [f"P{i % 40}" for i in range(400)], "x": list(range(400))})
+
+    def stats(name: str) -> tuple[float, int]:
+        cur = con.raw_sql(f"SELECT c.reltuples, (SELECT count(*) FROM pg_stats s WHERE s.tablename = '{name}') "
+                          f"FROM pg_class c WHERE c.relname = '{name}' AND c.relpersistence = 't'")
+        (row,) = cur.fetchall()
+        cur.close()
+        return float(row[0]), int(row[1])
+
+    # a plain CREATE TEMP TABLE ... AS leaves no statistics: the check below can tell
+    _sql.run(con, "CREATE TEMP TABLE _plain AS SELECT 1 AS a")
+    assert stats("_plain") == (-1.0, 0)
+    _sql.create_from_arrow(con, "_t_arrow", data)
+    assert stats("_t_arrow") == (400.0, 2)
+    t = con.table("_t_arrow")
+    _sql.create_as(con, "_t_agg", t.group_by("patient_id").aggregate(n=t.x.count()))
+    assert stats("_t_agg") == (40.0, 2)
