@@ -313,6 +313,7 @@ def import_files(
                 written.append((rejects_file, rejected))
             reports.append(rep)
             import_id += 1
+    store.analyze(r.table for r in reports if r.status == "stored")
     for target, frame in written:  # after the commit: no rejects file for a rolled-back import
         target.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(target, index=False)

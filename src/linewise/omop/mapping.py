@@ -363,6 +363,7 @@ def load_into_store(mapping: OmopMapping, store) -> dict[str, int]:
             stored[name] = n
             store.insert("imports", _import_row(store, import_id, name, n))
             import_id += 1
+    store.analyze(stored)
     return stored
 
 
