@@ -125,6 +125,5 @@ def load(store, registry: Path, batch_rows: int = 2_000_000) -> float:
         if writer is not None:
             writer.close()
             store.con._session.read.parquet(str(spark_file)).write.insertInto(name)
-    if store.con.name == "postgres":  # planner statistics now, as after any bulk load (autovacuum lags)
-        store.con.raw_sql("ANALYZE").close()
+    store.analyze(TABLES)  # planner statistics now, as after an import (PostgreSQL: autovacuum lags)
     return time.perf_counter() - t0

@@ -141,17 +141,8 @@ class Store:
             self.con.insert(name, rows)
 
     def analyze(self, names) -> None:
-        """Refresh the planner statistics of tables just written (PostgreSQL; others: nothing).
-
-        Autovacuum analyzes a table only after its next naptime (a minute by default); a study
-        run straight after an import would otherwise be planned without statistics, and
-        PostgreSQL then joins aggregates by nested loops (see ``lines._sql.analyze``: minutes
-        instead of seconds at 100,000 patients). DuckDB and Spark keep their statistics as
-        they write.
-        """
-        if self.con.name == "postgres":
-            for name in dict.fromkeys(names):
-                self.con.raw_sql(f'ANALYZE "{name}"').close()
+        """Refresh the planner statistics of tables just written. DuckDB and Spark keep theirs
+        as they write: nothing to do (PostgreSQL: :class:`~.engines.PostgresStore`)."""
 
     def delete_all(self, name: str) -> None:
         self.con.raw_sql(f'DELETE FROM "{name}"')
