@@ -143,11 +143,10 @@ def _km_rows(data: AnalysisData, a: KaplanMeierAnalysis):
 
 def prefetch_km(data: AnalysisData, analyses: list[KaplanMeierAnalysis]) -> dict[str, dict]:
     """The row counts of several Kaplan-Meier analyses in one query (fixed cost per query)."""
-    metrics = {}
-    for i, a in enumerate(analyses):
-        metrics.update({f"a{i}{k}": v for k, v in _km_rows(data, a)[2].items()})
+    per_analysis = [_km_rows(data, a)[2] for a in analyses]
+    metrics = {f"a{i}{k}": v for i, m in enumerate(per_analysis) for k, v in m.items()}
     row = data.engine.one_row(data.engine.table, **metrics)
-    return {a.id: {k: row[f"a{i}{k}"] for k in _km_rows(data, a)[2]} for i, a in enumerate(analyses)}
+    return {a.id: {k: row[f"a{i}{k}"] for k in m} for i, (a, m) in enumerate(zip(analyses, per_analysis, strict=True))}
 
 
 def run_kaplan_meier(data: AnalysisData, a: KaplanMeierAnalysis, counted: dict | None = None) -> dict:

@@ -175,13 +175,10 @@ def fmt_tolerance(f: Figure) -> str:
     return f"{one(f.lower)}–{one(f.upper)}{suffix}"
 
 
-def calibrate(profile: str | ProfileName | RegistryProfile, n_patients: int | None = None,
-              seed: int | None = None) -> list[Check]:
-    """Run ``profile``'s check (its :data:`CALIBRATION_RUNS` size and seed unless given)."""
+def calibrate(profile: str | ProfileName | RegistryProfile, n_patients: int, seed: int) -> list[Check]:
+    """Run ``profile``'s check on a registry of ``n_patients`` generated with ``seed`` (the
+    check's own: :data:`CALIBRATION_RUNS`)."""
     prof = resolve_profile(profile)
-    n0, s0 = CALIBRATION_RUNS.get(ProfileName(prof.name), (DEFAULT_PATIENTS, DEFAULT_SEED))
-    n_patients = n0 if n_patients is None else n_patients
-    seed = s0 if seed is None else seed
     return evaluate(run_recipes(n_patients, seed, profile=prof), figures_for(prof))
 
 
