@@ -180,14 +180,14 @@ def resolved_results(records: ibis.Table, sets: ibis.Table, concept: ibis.Table 
     else:
         r = r.mutate(answer_name=ibis.null("string"))
     num = r.value_as_number.cast("float64").round()
-    number_raw = ibis.cases((num == 0, "0"), (num == 1, "1+"), (num == 2, "2+"), (num == 3, "3+"), else_=ibis.null("string"))
+    number_raw = ibis.cases(*((num == score, raw) for score, raw in enumerate(SCORES)), else_=ibis.null("string"))
     ihc = r.set_name == "her2_ihc"
 
     def read(col):
         return ibis.ifelse(ihc, read_text_expr(col, True), read_text_expr(col, False))
 
     r = r.mutate(name_raw=read(r.answer_name), text_raw=read(r.value_text),
-                 number_raw=ibis.ifelse(r.set_name == "her2_ihc", number_raw, ibis.null("string")))
+                 number_raw=ibis.ifelse(ihc, number_raw, ibis.null("string")))
     value = ibis.coalesce(*(interpret_expr(r.set_name, r[c]) for c in ("answer_raw", "name_raw", "text_raw", "number_raw")))
     any_raw = r.answer_raw.notnull() | r.name_raw.notnull() | r.text_raw.notnull() | r.number_raw.notnull()
     reason = ibis.cases(
@@ -195,7 +195,7 @@ def resolved_results(records: ibis.Table, sets: ibis.Table, concept: ibis.Table 
         (r.answer_id.notnull() & r.answer_raw.isnull() & r.name_raw.isnull(), "unknown_concept"),
         (r.value_text.notnull() & (r.value_text.strip() != "") & r.text_raw.isnull(), "unparsed_text"),
         (any_raw, "not_in_model"),
-        ((r.set_name == "her2_ihc") & r.value_as_number.notnull(), "bad_number"),
+        (ihc & r.value_as_number.notnull(), "bad_number"),
         else_="no_value")
     return r.mutate(value=value, reason=reason)
 
