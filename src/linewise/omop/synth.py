@@ -73,6 +73,8 @@ NOISE_DRUG_EVERY, ZERO_CONCEPT_EVERY = 25, 40
 IHC_SCORE_ANSWER = {score: LOCAL + 400_000 + i for i, score in enumerate(vs.SCORES)}
 RECEPTOR_ANSWER = {"positive": LOCAL + 400_010, "negative": LOCAL + 400_011}
 UNKNOWN_ANSWER = LOCAL + 400_099
+#: the verified Athena answer concepts by vocabulary and raw result (``("LOINC", "positive")``)
+ATHENA_ANSWER = {(voc, raw): cid for cid, (raw, voc, _code, _name) in vs.VERIFIED_ANSWERS.items()}
 OBSERVATION_EVERY, UNKNOWN_ANSWER_EVERY, UNPARSED_TEXT_EVERY = 7, 30, 45
 UNPARSED_TEXT = "see pathology report"
 
@@ -211,7 +213,9 @@ def _convert(con: duckdb.DuckDBPyConnection, reg: Path) -> None:
 
 def _answer(result: str, mode: str) -> str:
     """SQL: the answer concept of receptor status column ``result`` by ``mode`` (0 / 1 / 2)."""
-    ids = {0: (45884084, 45878583), 1: (9191, 9189), 2: (RECEPTOR_ANSWER["positive"], RECEPTOR_ANSWER["negative"])}
+    ids = {0: (ATHENA_ANSWER["LOINC", "positive"], ATHENA_ANSWER["LOINC", "negative"]),
+           1: (ATHENA_ANSWER["SNOMED", "positive"], ATHENA_ANSWER["SNOMED", "negative"]),
+           2: (RECEPTOR_ANSWER["positive"], RECEPTOR_ANSWER["negative"])}
     cases = " ".join(f"WHEN {m} THEN CASE {result} WHEN 'positive' THEN {p} WHEN 'negative' THEN {n} END"
                      for m, (p, n) in ids.items())
     return f"CASE {mode} {cases} END"
@@ -238,8 +242,9 @@ def _measurements(sid: dict) -> str:
     """``INSERT`` of the measurement rows: results in the mix of the module docstring."""
     pid = _PID
     ihc, ish = sid[("her2_ihc", "LOINC", "85319-2")], sid[("her2_ish", "LOINC", "85318-4")]
+    loinc_pos, loinc_neg = ATHENA_ANSWER["LOINC", "positive"], ATHENA_ANSWER["LOINC", "negative"]
     score_answer = " ".join(f"WHEN '{k}' THEN {v}" for k, v in IHC_SCORE_ANSWER.items())
-    ihc_answer = f"""CASE her2_ihc WHEN '3+' THEN CASE WHEN {pid} % 8 < 4 THEN 45884084 ELSE {IHC_SCORE_ANSWER['3+']} END
+    ihc_answer = f"""CASE her2_ihc WHEN '3+' THEN CASE WHEN {pid} % 8 < 4 THEN {loinc_pos} ELSE {IHC_SCORE_ANSWER['3+']} END
                      WHEN '2+' THEN {sid[("equivocal", "SNOMED", "42425007")]} ELSE CASE her2_ihc {score_answer} END END"""
     ihc_text = f"CASE {pid} % 3 WHEN 0 THEN 'IHC ' || her2_ihc WHEN 1 THEN her2_ihc ELSE 'HER2 score ' || her2_ihc END"
     number = "CAST(replace(her2_ihc, '+', '') AS DOUBLE)"
@@ -256,7 +261,7 @@ def _measurements(sid: dict) -> str:
             FROM r_patients WHERE her2_ihc IS NOT NULL
           UNION ALL
           SELECT {pid}, {ish}, primary_diagnosis_date, NULL,
-                 CASE WHEN {pid} % 2 = 0 THEN CASE her2_ish WHEN 'amplified' THEN 45884084 ELSE 45878583 END ELSE 0 END,
+                 CASE WHEN {pid} % 2 = 0 THEN CASE her2_ish WHEN 'amplified' THEN {loinc_pos} ELSE {loinc_neg} END ELSE 0 END,
                  'HER2 ISH', CASE WHEN {pid} % 2 = 1 THEN replace(her2_ish, '_', ' ') END
             FROM r_patients WHERE her2_ish IS NOT NULL
           UNION ALL
